@@ -1,0 +1,297 @@
+//! The database: connection setup, pragmas, migrations, and the `Db` handle the
+//! server uses. All SQL of the program lives under this module.
+//!
+//! Concurrency model: one writer thread owns the only write connection and
+//! *group-commits*: it drains every write job that is waiting, runs each in its
+//! own savepoint inside one `BEGIN IMMEDIATE` transaction, commits once
+//! (synchronous=FULL: one fsync for the whole batch) and only then answers each
+//! job. So a request is answered after its data is on disk, and throughput does
+//! not stop at one fsync per request. Reads go to a small pool of read-only
+//! connections on blocking threads (WAL lets them run beside the writer).
+
+pub mod auth;
+pub mod clients;
+pub mod outbox;
+pub mod status;
+
+use crate::error::AppError;
+use rusqlite::{Connection, OpenFlags};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// Largest number of write jobs committed together.
+const MAX_BATCH: usize = 512;
+const READERS: usize = 4;
+const BUSY_TIMEOUT_MS: u64 = 5_000;
+
+/// Opens a connection with the pragmas every connection needs.
+pub fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -16000;",
+    )?;
+    Ok(conn)
+}
+
+/// Opens an existing database read-only (for validation and readers).
+pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))?;
+    Ok(conn)
+}
+
+/// Applies pending migrations; returns the names of those applied now.
+pub fn migrate(conn: &mut Connection) -> anyhow::Result<Vec<String>> {
+    let report = embedded::migrations::runner()
+        .set_abort_divergent(true)
+        .run(conn)
+        .map_err(|e| anyhow::anyhow!("database migration failed: {e}"))?;
+    Ok(report
+        .applied_migrations()
+        .iter()
+        .map(|m| format!("V{}__{}", m.version(), m.name()))
+        .collect())
+}
+
+/// The newest schema version this binary knows.
+pub fn latest_schema_version() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The schema version recorded in a database (0 when never migrated).
+pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
+    let has: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has {
+        return Ok(0);
+    }
+    conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM refinery_schema_history",
+        [],
+        |r| r.get(0),
+    )
+}
+
+type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> Completion + Send>;
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    readers: Mutex<Vec<Connection>>,
+    read_slots: Semaphore,
+}
+
+/// Handle to the database for the async server. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database, then starts the writer.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        }
+        let mut conn = open_connection(path)
+            .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", path.display()))?;
+        let version = schema_version(&conn)?;
+        if version > latest_schema_version() {
+            anyhow::bail!(
+                "database {} has schema version {version}, newer than this binary knows ({}); upgrade RinglyPro",
+                path.display(),
+                latest_schema_version()
+            );
+        }
+        let applied = migrate(&mut conn)?;
+        for m in &applied {
+            tracing::info!(migration = %m, "applied database migration");
+        }
+        let (tx, rx) = mpsc::channel::<Job>(4096);
+        let thread = std::thread::Builder::new()
+            .name("db-writer".into())
+            .spawn(move || writer_loop(conn, rx))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: Mutex::new(Some(tx)),
+                writer_thread: Mutex::new(Some(thread)),
+                readers: Mutex::new(Vec::new()),
+                read_slots: Semaphore::new(READERS),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Runs `f` in the writer's transaction (in its own savepoint) and returns
+    /// its result once the batch it belongs to is committed to disk. An error
+    /// from `f` rolls back only `f`'s own changes.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<T, AppError>>();
+        let job: Job = Box::new(move |conn: &Connection| {
+            let result = run_in_savepoint(conn, f);
+            Box::new(move |committed: Result<(), String>| {
+                let out = match (committed, result) {
+                    (Ok(()), r) => r,
+                    (Err(e), Ok(_)) => Err(AppError::internal(format!("commit failed: {e}"))),
+                    (Err(_), Err(e)) => Err(e),
+                };
+                let _ = tx.send(out);
+            })
+        });
+        let sender = self
+            .inner
+            .writer
+            .lock()
+            .ok()
+            .and_then(|g| g.clone())
+            .ok_or_else(|| AppError::ServiceUnavailable("the server is shutting down".into()))?;
+        sender
+            .send(job)
+            .await
+            .map_err(|_| AppError::ServiceUnavailable("the server is shutting down".into()))?;
+        rx.await.map_err(|_| {
+            AppError::ServiceUnavailable("the database is unavailable; please try again".into())
+        })?
+    }
+
+    /// Runs `f` on a pooled read-only connection on a blocking thread.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, AppError> + Send + 'static,
+    {
+        let _permit = self
+            .inner
+            .read_slots
+            .acquire()
+            .await
+            .map_err(|_| AppError::internal("read pool closed"))?;
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = match inner.readers.lock().ok().and_then(|mut v| v.pop()) {
+                Some(c) => c,
+                None => {
+                    let c = open_connection(&inner.path)?;
+                    c.execute_batch("PRAGMA query_only = ON;")?;
+                    c
+                }
+            };
+            let out = std::panic::catch_unwind(AssertUnwindSafe(|| f(&conn)))
+                .unwrap_or_else(|_| Err(AppError::internal("panic in database read")));
+            if let Ok(mut v) = inner.readers.lock() {
+                v.push(conn);
+            }
+            out
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("read task failed: {e}")))?
+    }
+
+    /// Stops the writer after the jobs already queued, then checkpoints the WAL
+    /// into the main file. Called once at shutdown.
+    pub fn close(&self) {
+        if let Ok(mut w) = self.inner.writer.lock() {
+            w.take();
+        }
+        let handle = self.inner.writer_thread.lock().ok().and_then(|mut h| h.take());
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+        if let Ok(mut readers) = self.inner.readers.lock() {
+            readers.clear();
+        }
+    }
+}
+
+fn run_in_savepoint<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    conn.execute_batch("SAVEPOINT job")?;
+    let out = std::panic::catch_unwind(AssertUnwindSafe(|| f(conn)))
+        .unwrap_or_else(|_| Err(AppError::internal("panic in database write")));
+    match &out {
+        Ok(_) => conn.execute_batch("RELEASE job")?,
+        Err(_) => conn.execute_batch("ROLLBACK TO job; RELEASE job")?,
+    }
+    out
+}
+
+fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>) {
+    let mut batch: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
+        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            // Dropping the jobs unanswered tells their callers the database is unavailable.
+            tracing::error!(error = %e, jobs = batch.len(), "could not begin a write transaction");
+            batch.clear();
+            continue;
+        }
+        for job in batch.drain(..) {
+            completions.push(job(&conn));
+        }
+        let committed = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+        if let Err(e) = &committed {
+            tracing::error!(error = %e, "write batch failed to commit");
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        for c in completions {
+            c(committed.clone());
+        }
+    }
+    // Channel closed: shutting down. Fold the WAL back into the main file.
+    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
+        tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
+    }
+}
+
+/// Converts a SQLite boolean column.
+pub fn b(v: i64) -> bool {
+    v != 0
+}

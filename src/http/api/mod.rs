@@ -1,0 +1,11 @@
+//! JSON API routes under `/api`, one module per resource.
+
+pub mod auth;
+pub mod status;
+
+use crate::app::AppState;
+use axum::Router;
+
+pub fn router() -> Router<AppState> {
+    Router::new().merge(auth::router()).merge(status::router())
+}

@@ -1,0 +1,213 @@
+//! Extractors that do their checking once, so a handler that has one can trust it:
+//! `ApiJson` (content type, size and shape checked, errors in our JSON format),
+//! `CurrentUser` (a valid, unrevoked session from the bearer header or the
+//! cookie, with CSRF protection for cookie sessions) and `ClientIp`.
+
+use crate::app::AppState;
+use crate::auth::ct_eq;
+use crate::db;
+use crate::domain::{ClientId, UserId};
+use crate::error::AppError;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::{Method, header, request::Parts};
+use serde::de::DeserializeOwned;
+use std::net::{IpAddr, SocketAddr};
+
+pub const SESSION_COOKIE: &str = "ringlypro_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A JSON body that was checked: right content type, within the size limit,
+/// valid UTF-8 JSON of the expected shape. Failures become 4xx with a message.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if essence != "application/json" && !essence.ends_with("+json") {
+            return Err(AppError::UnsupportedMediaType(
+                "Send the request body as JSON with the header Content-Type: application/json.".into(),
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge { limit: AppState::from_ref(state).config.max_body_bytes }
+            } else {
+                AppError::BadRequest(format!("Could not read the request body: {}", e.body_text()))
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+/// Parses a JSON body with messages a person can act on.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::BadRequest("The request body is empty; send a JSON object.".into()));
+    }
+    if std::str::from_utf8(bytes).is_err() {
+        return Err(AppError::BadRequest("The request body is not valid UTF-8 text.".into()));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        use serde_json::error::Category;
+        let msg = match e.classify() {
+            Category::Syntax | Category::Eof => format!("The request body is not valid JSON ({e})."),
+            Category::Data => format!("The request body has a problem: {e}."),
+            Category::Io => format!("Could not read the request body ({e})."),
+        };
+        AppError::BadRequest(msg)
+    })
+}
+
+/// The caller's IP: the socket peer, or with `RINGLYPRO_TRUST_PROXY` the
+/// address the reverse proxy appended to X-Forwarded-For.
+pub struct ClientIp(pub IpAddr);
+
+impl<S> FromRequestParts<S> for ClientIp
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        Ok(ClientIp(client_ip(parts, app.config.trust_proxy)))
+    }
+}
+
+pub fn client_ip(parts: &Parts, trust_proxy: bool) -> IpAddr {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    if trust_proxy {
+        if let Some(ip) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return ip;
+        }
+    }
+    peer
+}
+
+/// Where the session token came from; cookie sessions need CSRF checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    Bearer,
+    Cookie,
+}
+
+/// An authenticated user of a tenant. The only way an API handler gets a `ClientId`.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: db::auth::User,
+    pub token: String,
+    pub source: TokenSource,
+}
+
+impl CurrentUser {
+    pub fn client_id(&self) -> ClientId {
+        self.user.client_id()
+    }
+    pub fn user_id(&self) -> UserId {
+        self.user.user_id()
+    }
+}
+
+fn unauthorized() -> AppError {
+    AppError::Unauthorized("Sign in to continue: your session is missing, expired or was signed out.".into())
+}
+
+/// Finds the session token: `Authorization: Bearer` first, then the cookie.
+pub fn session_token(parts: &Parts) -> Option<(String, TokenSource)> {
+    if let Some(v) = parts.headers.get(header::AUTHORIZATION) {
+        let v = v.to_str().ok()?;
+        let (scheme, token) = v.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| (token.trim().to_string(), TokenSource::Bearer));
+    }
+    cookie(parts, SESSION_COOKIE).map(|t| (t, TokenSource::Cookie))
+}
+
+pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let app = AppState::from_ref(state);
+        let (token, source) = session_token(parts).ok_or_else(unauthorized)?;
+        let now = app.clock.now().timestamp();
+        let claims = app.tokens.verify(&token, now).map_err(|_| unauthorized())?;
+        let user_id = UserId::from_trusted(claims.user_id);
+        let user = app
+            .db
+            .read(move |c| db::auth::get(c, user_id))
+            .await?
+            .ok_or_else(unauthorized)?;
+        if user.token_version != claims.ver || user.client_id != claims.client_id {
+            return Err(unauthorized());
+        }
+        if source == TokenSource::Cookie && !is_safe(&parts.method) {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            if !ct_eq(sent.as_bytes(), app.csrf_token(&token).as_bytes()) {
+                return Err(AppError::Forbidden(
+                    "This request needs the X-CSRF-Token header that came with your session.".into(),
+                ));
+            }
+        }
+        Ok(CurrentUser { user, token, source })
+    }
+}
+
+/// Like `CurrentUser`, but absent instead of an error (public routes that show more when signed in).
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl<S> FromRequestParts<S> for MaybeUser
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(CurrentUser::from_request_parts(parts, state).await.ok()))
+    }
+}
+
+fn is_safe(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}

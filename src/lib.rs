@@ -1,0 +1,22 @@
+//! RinglyPro: an AI voice receptionist and CRM for small businesses, in one binary.
+//!
+//! The crate is laid out by what each part owns: `config` (settings), `db` (all SQL),
+//! `auth` (passwords, tokens, rate limits), `http` (axum routes, extractors, errors),
+//! `web` (server-rendered pages), `domain` (validated value types) and `cli` (the
+//! admin subcommands). Decision logic lives in plain modules without I/O.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod web;
+
+pub use error::AppError;
+
+/// The version reported by `/health`, `/api/status` and `--version`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
