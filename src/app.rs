@@ -67,10 +67,13 @@ impl std::ops::Deref for AppState {
 
 impl AppState {
     pub fn new(config: Config, db: Db, clock: SharedClock) -> anyhow::Result<Self> {
-        let hasher = Hasher::new(config.argon2_memory_kib, config.argon2_iterations).map_err(anyhow::Error::msg)?;
+        let hasher = Hasher::new(config.argon2_memory_kib, config.argon2_iterations)
+            .map_err(anyhow::Error::msg)?;
         let tokens = TokenKeys::new(config.jwt_secret());
         let limits = Limits::new(&config);
-        let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
         Ok(Self(Arc::new(Inner {
             config,
             db,
@@ -95,7 +98,11 @@ impl AppState {
 
     /// Hashes a password on a blocking thread, at most `cores` at a time.
     pub async fn hash_password(&self, password: String) -> Result<String, crate::AppError> {
-        let _slot = self.hash_slots.acquire().await.map_err(crate::AppError::internal)?;
+        let _slot = self
+            .hash_slots
+            .acquire()
+            .await
+            .map_err(crate::AppError::internal)?;
         let hasher = self.hasher.clone();
         tokio::task::spawn_blocking(move || hasher.hash(&password))
             .await
@@ -104,8 +111,16 @@ impl AppState {
     }
 
     /// Verifies a password (or burns the same time when there is no account).
-    pub async fn verify_password(&self, password: String, phc: Option<String>) -> Result<bool, crate::AppError> {
-        let _slot = self.hash_slots.acquire().await.map_err(crate::AppError::internal)?;
+    pub async fn verify_password(
+        &self,
+        password: String,
+        phc: Option<String>,
+    ) -> Result<bool, crate::AppError> {
+        let _slot = self
+            .hash_slots
+            .acquire()
+            .await
+            .map_err(crate::AppError::internal)?;
         let hasher = self.hasher.clone();
         tokio::task::spawn_blocking(move || match phc {
             Some(phc) => hasher.verify(&password, &phc),
@@ -149,7 +164,11 @@ impl DataLock {
             anyhow::bail!(
                 "the database {} is in use by a running RinglyPro server{}; stop it first",
                 db.display(),
-                holder.trim().parse::<u32>().map(|p| format!(" (pid {p})")).unwrap_or_default()
+                holder
+                    .trim()
+                    .parse::<u32>()
+                    .map(|p| format!(" (pid {p})"))
+                    .unwrap_or_default()
             );
         }
         file.set_len(0)?;
@@ -164,18 +183,25 @@ impl DataLock {
 
 /// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight
 /// requests finish for up to the configured grace period and closes the database.
-pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let grace = Duration::from_secs(state.config.shutdown_grace_secs);
     let db = state.db.clone();
     let router = crate::http::router(state);
     let signalled = Arc::new(tokio::sync::Notify::new());
     let notify = signalled.clone();
-    let server = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            tracing::info!("shutting down: no new connections, finishing requests in flight");
-            notify.notify_one();
-        });
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections, finishing requests in flight");
+        notify.notify_one();
+    });
     tokio::select! {
         res = server => res.context("HTTP server failed")?,
         _ = async { signalled.notified().await; tokio::time::sleep(grace).await } => {
@@ -183,7 +209,9 @@ pub async fn serve(listener: TcpListener, state: AppState, shutdown: impl Future
         }
     }
     let closer = db.clone();
-    tokio::task::spawn_blocking(move || closer.close()).await.ok();
+    tokio::task::spawn_blocking(move || closer.close())
+        .await
+        .ok();
     tracing::info!("database closed cleanly");
     Ok(())
 }
@@ -227,17 +255,27 @@ impl Running {
         let addr = std_listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let st = state.clone();
-        let thread = std::thread::Builder::new().name("ringlypro-server".into()).spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-            rt.block_on(async move {
-                let listener = TcpListener::from_std(std_listener)?;
-                serve(listener, st, async move {
-                    let _ = rx.await;
+        let thread = std::thread::Builder::new()
+            .name("ringlypro-server".into())
+            .spawn(move || {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()?;
+                rt.block_on(async move {
+                    let listener = TcpListener::from_std(std_listener)?;
+                    serve(listener, st, async move {
+                        let _ = rx.await;
+                    })
+                    .await
                 })
-                .await
-            })
-        })?;
-        Ok(Self { addr, state, stop: Some(tx), thread: Some(thread) })
+            })?;
+        Ok(Self {
+            addr,
+            state,
+            stop: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -250,7 +288,9 @@ impl Running {
             let _ = tx.send(());
         }
         match self.thread.take() {
-            Some(t) => t.join().map_err(|_| anyhow::anyhow!("server thread panicked"))?,
+            Some(t) => t
+                .join()
+                .map_err(|_| anyhow::anyhow!("server thread panicked"))?,
             None => Ok(()),
         }
     }

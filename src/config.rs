@@ -18,44 +18,209 @@ pub struct Opt {
     pub doc: &'static str,
 }
 
-const fn opt(env: &'static str, default: Option<&'static str>, secret: bool, doc: &'static str) -> Opt {
-    Opt { env, default, secret, doc }
+const fn opt(
+    env: &'static str,
+    default: Option<&'static str>,
+    secret: bool,
+    doc: &'static str,
+) -> Opt {
+    Opt {
+        env,
+        default,
+        secret,
+        doc,
+    }
 }
 
 /// Every option the program reads, in the order `config check` prints them.
 pub const OPTIONS: &[Opt] = &[
     opt("PORT", Some("3000"), false, "TCP port of the HTTP listener"),
-    opt("RINGLYPRO_HOST", Some("127.0.0.1"), false, "address to listen on; 0.0.0.0 to accept connections from other machines"),
-    opt("RINGLYPRO_DATA_DIR", Some("./ringlypro-data"), false, "directory for the database, the generated secret and caches (systemd's $STATE_DIRECTORY when set)"),
-    opt("DATABASE_URL", None, false, "sqlite:PATH to put the database elsewhere than DATA_DIR/ringlypro.db; postgres:// is refused"),
-    opt("RINGLYPRO_ENV", Some("production"), false, "production or development (development enables the test credit routes)"),
-    opt("RINGLYPRO_LOG_FORMAT", Some("text"), false, "text or json log lines on stderr"),
-    opt("RINGLYPRO_LOG", Some("info"), false, "log filter, e.g. info or ringlypro=debug"),
-    opt("JWT_SECRET", None, true, "secret for signing session tokens, at least 32 bytes; generated into DATA_DIR/jwt_secret when unset"),
-    opt("WEBHOOK_BASE_URL", None, false, "public base URL Twilio calls (e.g. https://crm.example.com); used to verify signatures"),
-    opt("FRONTEND_URL", None, false, "public base URL of the dashboard, used in emailed links (default http://HOST:PORT)"),
-    opt("TWILIO_ACCOUNT_SID", None, false, "Twilio account SID (AC...)"),
-    opt("TWILIO_AUTH_TOKEN", None, true, "Twilio auth token; without it webhooks accept loopback requests only"),
-    opt("TWILIO_PHONE_NUMBER", None, false, "default Twilio number to send SMS from"),
-    opt("TWILIO_MESSAGING_SERVICE_SID", None, false, "Twilio messaging service SID (MG...), used instead of a from-number when set"),
-    opt("TWILIO_API_BASE", Some("https://api.twilio.com"), false, "Twilio REST base URL"),
-    opt("ELEVENLABS_API_KEY", None, true, "ElevenLabs key; enables natural voices (otherwise Twilio <Say>)"),
-    opt("ELEVENLABS_API_BASE", Some("https://api.elevenlabs.io"), false, "ElevenLabs base URL"),
-    opt("STRIPE_SECRET_KEY", None, true, "Stripe secret key; enables credit top-ups"),
-    opt("STRIPE_PUBLISHABLE_KEY", None, false, "Stripe publishable key for the payment form"),
-    opt("STRIPE_WEBHOOK_SECRET", None, true, "Stripe webhook signing secret (whsec_...)"),
-    opt("STRIPE_API_BASE", Some("https://api.stripe.com"), false, "Stripe REST base URL"),
-    opt("SENDGRID_API_KEY", None, true, "SendGrid key; enables email"),
-    opt("SENDGRID_API_BASE", Some("https://api.sendgrid.com"), false, "SendGrid base URL"),
-    opt("FROM_EMAIL", Some("noreply@ringlypro.local"), false, "sender address of outgoing email"),
-    opt("RINGLYPRO_TRUST_PROXY", Some("false"), false, "true when behind a reverse proxy: take the client IP from X-Forwarded-For"),
-    opt("RINGLYPRO_MAX_BODY_BYTES", Some("1048576"), false, "largest accepted request body"),
-    opt("RINGLYPRO_SHUTDOWN_GRACE_SECS", Some("10"), false, "how long in-flight requests may finish after SIGTERM"),
-    opt("RINGLYPRO_LOGIN_RATE_LIMIT", Some("10"), false, "login attempts allowed per IP and per account in 15 minutes"),
-    opt("RINGLYPRO_REGISTER_RATE_LIMIT", Some("10"), false, "registrations allowed per IP per hour"),
-    opt("RINGLYPRO_RESET_RATE_LIMIT", Some("5"), false, "password-reset requests allowed per IP and per account per hour"),
-    opt("RINGLYPRO_ARGON2_MEMORY_KIB", Some("19456"), false, "argon2id memory cost in KiB (OWASP minimum; about 50 ms a hash here)"),
-    opt("RINGLYPRO_ARGON2_ITERATIONS", Some("2"), false, "argon2id time cost"),
+    opt(
+        "RINGLYPRO_HOST",
+        Some("127.0.0.1"),
+        false,
+        "address to listen on; 0.0.0.0 to accept connections from other machines",
+    ),
+    opt(
+        "RINGLYPRO_DATA_DIR",
+        Some("./ringlypro-data"),
+        false,
+        "directory for the database, the generated secret and caches (systemd's $STATE_DIRECTORY when set)",
+    ),
+    opt(
+        "DATABASE_URL",
+        None,
+        false,
+        "sqlite:PATH to put the database elsewhere than DATA_DIR/ringlypro.db; postgres:// is refused",
+    ),
+    opt(
+        "RINGLYPRO_ENV",
+        Some("production"),
+        false,
+        "production or development (development enables the test credit routes)",
+    ),
+    opt(
+        "RINGLYPRO_LOG_FORMAT",
+        Some("text"),
+        false,
+        "text or json log lines on stderr",
+    ),
+    opt(
+        "RINGLYPRO_LOG",
+        Some("info"),
+        false,
+        "log filter, e.g. info or ringlypro=debug",
+    ),
+    opt(
+        "JWT_SECRET",
+        None,
+        true,
+        "secret for signing session tokens, at least 32 bytes; generated into DATA_DIR/jwt_secret when unset",
+    ),
+    opt(
+        "WEBHOOK_BASE_URL",
+        None,
+        false,
+        "public base URL Twilio calls (e.g. https://crm.example.com); used to verify signatures",
+    ),
+    opt(
+        "FRONTEND_URL",
+        None,
+        false,
+        "public base URL of the dashboard, used in emailed links (default http://HOST:PORT)",
+    ),
+    opt(
+        "TWILIO_ACCOUNT_SID",
+        None,
+        false,
+        "Twilio account SID (AC...)",
+    ),
+    opt(
+        "TWILIO_AUTH_TOKEN",
+        None,
+        true,
+        "Twilio auth token; without it webhooks accept loopback requests only",
+    ),
+    opt(
+        "TWILIO_PHONE_NUMBER",
+        None,
+        false,
+        "default Twilio number to send SMS from",
+    ),
+    opt(
+        "TWILIO_MESSAGING_SERVICE_SID",
+        None,
+        false,
+        "Twilio messaging service SID (MG...), used instead of a from-number when set",
+    ),
+    opt(
+        "TWILIO_API_BASE",
+        Some("https://api.twilio.com"),
+        false,
+        "Twilio REST base URL",
+    ),
+    opt(
+        "ELEVENLABS_API_KEY",
+        None,
+        true,
+        "ElevenLabs key; enables natural voices (otherwise Twilio <Say>)",
+    ),
+    opt(
+        "ELEVENLABS_API_BASE",
+        Some("https://api.elevenlabs.io"),
+        false,
+        "ElevenLabs base URL",
+    ),
+    opt(
+        "STRIPE_SECRET_KEY",
+        None,
+        true,
+        "Stripe secret key; enables credit top-ups",
+    ),
+    opt(
+        "STRIPE_PUBLISHABLE_KEY",
+        None,
+        false,
+        "Stripe publishable key for the payment form",
+    ),
+    opt(
+        "STRIPE_WEBHOOK_SECRET",
+        None,
+        true,
+        "Stripe webhook signing secret (whsec_...)",
+    ),
+    opt(
+        "STRIPE_API_BASE",
+        Some("https://api.stripe.com"),
+        false,
+        "Stripe REST base URL",
+    ),
+    opt(
+        "SENDGRID_API_KEY",
+        None,
+        true,
+        "SendGrid key; enables email",
+    ),
+    opt(
+        "SENDGRID_API_BASE",
+        Some("https://api.sendgrid.com"),
+        false,
+        "SendGrid base URL",
+    ),
+    opt(
+        "FROM_EMAIL",
+        Some("noreply@ringlypro.local"),
+        false,
+        "sender address of outgoing email",
+    ),
+    opt(
+        "RINGLYPRO_TRUST_PROXY",
+        Some("false"),
+        false,
+        "true when behind a reverse proxy: take the client IP from X-Forwarded-For",
+    ),
+    opt(
+        "RINGLYPRO_MAX_BODY_BYTES",
+        Some("1048576"),
+        false,
+        "largest accepted request body",
+    ),
+    opt(
+        "RINGLYPRO_SHUTDOWN_GRACE_SECS",
+        Some("10"),
+        false,
+        "how long in-flight requests may finish after SIGTERM",
+    ),
+    opt(
+        "RINGLYPRO_LOGIN_RATE_LIMIT",
+        Some("10"),
+        false,
+        "login attempts allowed per IP and per account in 15 minutes",
+    ),
+    opt(
+        "RINGLYPRO_REGISTER_RATE_LIMIT",
+        Some("10"),
+        false,
+        "registrations allowed per IP per hour",
+    ),
+    opt(
+        "RINGLYPRO_RESET_RATE_LIMIT",
+        Some("5"),
+        false,
+        "password-reset requests allowed per IP and per account per hour",
+    ),
+    opt(
+        "RINGLYPRO_ARGON2_MEMORY_KIB",
+        Some("19456"),
+        false,
+        "argon2id memory cost in KiB (OWASP minimum; about 50 ms a hash here)",
+    ),
+    opt(
+        "RINGLYPRO_ARGON2_ITERATIONS",
+        Some("2"),
+        false,
+        "argon2id time cost",
+    ),
 ];
 
 /// Where an effective value came from, for `config check`.
@@ -97,7 +262,8 @@ impl RawConfig {
         // systemd's StateDirectory: a better default than the working directory.
         if let Some(dir) = env("STATE_DIRECTORY").filter(|d| !d.is_empty()) {
             let first = dir.split(':').next().unwrap_or(&dir).to_string();
-            raw.values.insert("RINGLYPRO_DATA_DIR", (first, Source::Default));
+            raw.values
+                .insert("RINGLYPRO_DATA_DIR", (first, Source::Default));
         }
         if let Some(path) = file {
             let text = std::fs::read_to_string(path)
@@ -116,17 +282,19 @@ impl RawConfig {
                     toml::Value::Integer(i) => i.to_string(),
                     toml::Value::Boolean(b) => b.to_string(),
                     toml::Value::Float(f) => f.to_string(),
-                    other => bail!("config file {}: '{key}' must be a string, number or boolean, not {}", path.display(), other.type_str()),
+                    other => bail!(
+                        "config file {}: '{key}' must be a string, number or boolean, not {}",
+                        path.display(),
+                        other.type_str()
+                    ),
                 };
                 raw.values.insert(o.env, (text, Source::File));
             }
             raw.file = Some(path.to_path_buf());
         }
         for o in OPTIONS {
-            if let Some(v) = env(o.env) {
-                if !v.is_empty() {
-                    raw.values.insert(o.env, (v, Source::Env));
-                }
+            if let Some(v) = env(o.env).filter(|v| !v.is_empty()) {
+                raw.values.insert(o.env, (v, Source::Env));
             }
         }
         Ok(raw)
@@ -144,7 +312,13 @@ impl RawConfig {
     }
 
     fn flag(&self, name: &str) -> anyhow::Result<bool> {
-        match self.get(name).unwrap_or("false").trim().to_ascii_lowercase().as_str() {
+        match self
+            .get(name)
+            .unwrap_or("false")
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
+        {
             "1" | "true" | "yes" | "on" => Ok(true),
             "0" | "false" | "no" | "off" | "" => Ok(false),
             other => bail!("{name}='{other}' must be true or false"),
@@ -243,11 +417,16 @@ impl std::fmt::Debug for Config {
 }
 
 fn non_empty(raw: &RawConfig, name: &str) -> Option<String> {
-    raw.get(name).map(str::trim).filter(|s| !s.is_empty()).map(String::from)
+    raw.get(name)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
 }
 
 fn base_url(raw: &RawConfig, name: &str) -> anyhow::Result<Option<String>> {
-    let Some(v) = non_empty(raw, name) else { return Ok(None) };
+    let Some(v) = non_empty(raw, name) else {
+        return Ok(None);
+    };
     if !(v.starts_with("http://") || v.starts_with("https://")) {
         bail!("{name}='{v}' must start with http:// or https://");
     }
@@ -263,7 +442,9 @@ impl Config {
             .unwrap_or("127.0.0.1")
             .trim()
             .parse()
-            .map_err(|_| anyhow::anyhow!("RINGLYPRO_HOST must be an IP address such as 127.0.0.1 or 0.0.0.0"))?;
+            .map_err(|_| {
+                anyhow::anyhow!("RINGLYPRO_HOST must be an IP address such as 127.0.0.1 or 0.0.0.0")
+            })?;
         let data_dir = PathBuf::from(raw.get("RINGLYPRO_DATA_DIR").unwrap_or("./ringlypro-data"));
         let database_path = match non_empty(raw, "DATABASE_URL") {
             None => data_dir.join("ringlypro.db"),
@@ -287,7 +468,10 @@ impl Config {
             Some(s) => Some(s.into_bytes()),
             None => None,
         };
-        let twilio = match (non_empty(raw, "TWILIO_ACCOUNT_SID"), non_empty(raw, "TWILIO_AUTH_TOKEN")) {
+        let twilio = match (
+            non_empty(raw, "TWILIO_ACCOUNT_SID"),
+            non_empty(raw, "TWILIO_AUTH_TOKEN"),
+        ) {
             (Some(sid), Some(token)) => Some(Twilio {
                 account_sid: sid,
                 auth_token: token,
@@ -295,8 +479,12 @@ impl Config {
                 messaging_service_sid: non_empty(raw, "TWILIO_MESSAGING_SERVICE_SID"),
             }),
             (None, None) => None,
-            (Some(_), None) => bail!("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not; set both or neither"),
-            (None, Some(_)) => bail!("TWILIO_AUTH_TOKEN is set but TWILIO_ACCOUNT_SID is not; set both or neither"),
+            (Some(_), None) => {
+                bail!("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is not; set both or neither")
+            }
+            (None, Some(_)) => {
+                bail!("TWILIO_AUTH_TOKEN is set but TWILIO_ACCOUNT_SID is not; set both or neither")
+            }
         };
         let stripe = non_empty(raw, "STRIPE_SECRET_KEY").map(|k| Stripe {
             secret_key: k,
@@ -304,7 +492,11 @@ impl Config {
             webhook_secret: non_empty(raw, "STRIPE_WEBHOOK_SECRET"),
         });
         let frontend_url = base_url(raw, "FRONTEND_URL")?.unwrap_or_else(|| {
-            let shown_host = if host.is_unspecified() { "localhost".to_string() } else { host.to_string() };
+            let shown_host = if host.is_unspecified() {
+                "localhost".to_string()
+            } else {
+                host.to_string()
+            };
             format!("http://{shown_host}:{port}")
         });
         let cfg = Config {
@@ -340,7 +532,9 @@ impl Config {
             bail!("RINGLYPRO_MAX_BODY_BYTES must be at least 1024");
         }
         if cfg.argon2_memory_kib < 8 || cfg.argon2_iterations < 1 {
-            bail!("RINGLYPRO_ARGON2_MEMORY_KIB must be at least 8 and RINGLYPRO_ARGON2_ITERATIONS at least 1");
+            bail!(
+                "RINGLYPRO_ARGON2_MEMORY_KIB must be at least 8 and RINGLYPRO_ARGON2_ITERATIONS at least 1"
+            );
         }
         if cfg.login_rate_limit == 0 || cfg.register_rate_limit == 0 || cfg.reset_rate_limit == 0 {
             bail!("rate limits must be at least 1");
@@ -350,7 +544,10 @@ impl Config {
 
     /// Loads from a file (or `RINGLYPRO_CONFIG`) and the process environment.
     pub fn load(file: Option<&Path>) -> anyhow::Result<(Self, RawConfig)> {
-        let env_file = std::env::var("RINGLYPRO_CONFIG").ok().filter(|s| !s.is_empty()).map(PathBuf::from);
+        let env_file = std::env::var("RINGLYPRO_CONFIG")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from);
         let file = file.map(Path::to_path_buf).or(env_file);
         let raw = RawConfig::load(file.as_deref(), &|k| std::env::var(k).ok())?;
         let cfg = Self::from_raw(&raw)?;
@@ -375,7 +572,10 @@ impl Config {
             Ok(s) => {
                 let s = s.trim();
                 if s.len() < 32 {
-                    bail!("{} is shorter than 32 bytes; delete it to generate a new one (this logs everyone out)", path.display());
+                    bail!(
+                        "{} is shorter than 32 bytes; delete it to generate a new one (this logs everyone out)",
+                        path.display()
+                    );
                 }
                 self.jwt_secret = Some(s.as_bytes().to_vec());
                 Ok(false)
@@ -401,7 +601,10 @@ impl Config {
         Providers {
             twilio: self.twilio.is_some(),
             stripe: self.stripe.is_some(),
-            stripe_webhooks: self.stripe.as_ref().is_some_and(|s| s.webhook_secret.is_some()),
+            stripe_webhooks: self
+                .stripe
+                .as_ref()
+                .is_some_and(|s| s.webhook_secret.is_some()),
             sendgrid: self.sendgrid_api_key.is_some(),
             elevenlabs: self.elevenlabs_api_key.is_some(),
         }
@@ -441,7 +644,9 @@ fn database_path_from_url(url: &str) -> anyhow::Result<PathBuf> {
         .ok_or_else(|| anyhow::anyhow!("DATABASE_URL='{url}' must start with sqlite: (e.g. sqlite:/var/lib/ringlypro/ringlypro.db)"))?;
     let path = path.split('?').next().unwrap_or(path);
     if path.is_empty() || path == ":memory:" {
-        bail!("DATABASE_URL must name a database file, e.g. sqlite:/var/lib/ringlypro/ringlypro.db");
+        bail!(
+            "DATABASE_URL must name a database file, e.g. sqlite:/var/lib/ringlypro/ringlypro.db"
+        );
     }
     Ok(PathBuf::from(path))
 }
@@ -466,8 +671,13 @@ mod tests {
     use super::*;
 
     fn load(env: &[(&str, &str)]) -> anyhow::Result<Config> {
-        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let raw = RawConfig::load(None, &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))?;
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let raw = RawConfig::load(None, &|k| {
+            env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+        })?;
         Config::from_raw(&raw)
     }
 
@@ -487,7 +697,10 @@ mod tests {
 
     #[test]
     fn postgres_url_is_refused_not_ignored() {
-        let e = load(&[("DATABASE_URL", "postgres://u:p@h/db")]).err().unwrap().to_string();
+        let e = load(&[("DATABASE_URL", "postgres://u:p@h/db")])
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("embedded SQLite"), "{e}");
         let c = load(&[("DATABASE_URL", "sqlite:/tmp/x.db")]).unwrap();
         assert_eq!(c.database_path, PathBuf::from("/tmp/x.db"));
@@ -496,7 +709,12 @@ mod tests {
     #[test]
     fn half_configured_twilio_is_an_error() {
         assert!(load(&[("TWILIO_ACCOUNT_SID", "AC1")]).is_err());
-        assert!(load(&[("TWILIO_ACCOUNT_SID", "AC1"), ("TWILIO_AUTH_TOKEN", "t")]).unwrap().providers().twilio);
+        assert!(
+            load(&[("TWILIO_ACCOUNT_SID", "AC1"), ("TWILIO_AUTH_TOKEN", "t")])
+                .unwrap()
+                .providers()
+                .twilio
+        );
     }
 
     #[test]
@@ -504,7 +722,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("c.toml");
         std::fs::write(&f, "port = 4000\nstripe_secret_key = \"sk_test_abcdef\"\n").unwrap();
-        let raw = RawConfig::load(Some(&f), &|k| (k == "PORT").then(|| "5000".to_string())).unwrap();
+        let raw =
+            RawConfig::load(Some(&f), &|k| (k == "PORT").then(|| "5000".to_string())).unwrap();
         assert_eq!(Config::from_raw(&raw).unwrap().port, 5000);
         let shown = raw.describe();
         assert!(!shown.contains("sk_test_abcdef"), "{shown}");
@@ -516,7 +735,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("c.toml");
         std::fs::write(&f, "prot = 4000\n").unwrap();
-        let e = RawConfig::load(Some(&f), &|_| None).err().unwrap().to_string();
+        let e = RawConfig::load(Some(&f), &|_| None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("unknown setting 'prot'"), "{e}");
     }
 }

@@ -19,10 +19,14 @@ pub const MAX_LEN: usize = 256;
 pub fn check_rules(password: &str, email: &str) -> Result<(), String> {
     let n = password.chars().count();
     if n < MIN_LEN {
-        return Err(format!("Password must be at least {MIN_LEN} characters long."));
+        return Err(format!(
+            "Password must be at least {MIN_LEN} characters long."
+        ));
     }
     if n > MAX_LEN {
-        return Err(format!("Password must be at most {MAX_LEN} characters long."));
+        return Err(format!(
+            "Password must be at most {MAX_LEN} characters long."
+        ));
     }
     if password.trim().is_empty() {
         return Err("Password cannot be only spaces.".into());
@@ -65,7 +69,9 @@ impl Hasher {
 
     /// True when `password` matches the stored PHC string.
     pub fn verify(&self, password: &str, phc: &str) -> bool {
-        self.argon2().verify_password(password.as_bytes(), phc).is_ok()
+        self.argon2()
+            .verify_password(password.as_bytes(), phc)
+            .is_ok()
     }
 
     /// Spends the same time as a real verification, for unknown accounts, so
@@ -97,8 +103,16 @@ mod tests {
 
     #[test]
     fn rules() {
-        assert!(check_rules("short", "a@b.co").unwrap_err().contains("at least 10"));
-        assert!(check_rules(&"x".repeat(300), "a@b.co").unwrap_err().contains("at most"));
+        assert!(
+            check_rules("short", "a@b.co")
+                .unwrap_err()
+                .contains("at least 10")
+        );
+        assert!(
+            check_rules(&"x".repeat(300), "a@b.co")
+                .unwrap_err()
+                .contains("at most")
+        );
         assert!(check_rules("owner@shop.com", "owner@shop.com").is_err());
         assert!(check_rules("OWNER@SHOP.COM", "owner@shop.com").is_err());
         assert!(check_rules("ownerowner", "ownerowner@shop.com").is_err());

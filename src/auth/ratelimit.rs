@@ -41,7 +41,8 @@ impl RateLimiter {
             *tokens -= 1.0;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - *tokens) / self.per_second).max(Duration::from_secs(1)))
+            Err(Duration::from_secs_f64((1.0 - *tokens) / self.per_second)
+                .max(Duration::from_secs(1)))
         }
     }
 
@@ -65,7 +66,10 @@ mod tests {
             assert!(rl.check("ip", t0).is_ok());
         }
         let wait = rl.check("ip", t0).unwrap_err();
-        assert!(wait >= Duration::from_secs(60) && wait <= Duration::from_secs(91), "{wait:?}");
+        assert!(
+            wait >= Duration::from_secs(60) && wait <= Duration::from_secs(91),
+            "{wait:?}"
+        );
         assert!(rl.check("other", t0).is_ok());
         assert!(rl.check("ip", t0 + Duration::from_secs(91)).is_ok());
         rl.reset("ip");

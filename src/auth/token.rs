@@ -43,7 +43,14 @@ impl TokenKeys {
     }
 
     /// Issues an access token valid for [`SESSION_DAYS`] from `now` (unix seconds).
-    pub fn issue(&self, user_id: i64, client_id: i64, email: &str, ver: i64, now: i64) -> Result<String, String> {
+    pub fn issue(
+        &self,
+        user_id: i64,
+        client_id: i64,
+        email: &str,
+        ver: i64,
+        now: i64,
+    ) -> Result<String, String> {
         let claims = Claims {
             user_id,
             client_id,
@@ -64,7 +71,8 @@ impl TokenKeys {
         let mut validation = self.validation.clone();
         // Expiry is checked below against our clock, not the library's.
         validation.validate_exp = false;
-        let data = decode::<Claims>(token, &self.decoding, &validation).map_err(|_| "invalid token")?;
+        let data =
+            decode::<Claims>(token, &self.decoding, &validation).map_err(|_| "invalid token")?;
         let c = data.claims;
         if c.typ != TYP_ACCESS {
             return Err("wrong token type");
@@ -102,18 +110,39 @@ mod tests {
         assert!(k.verify(&t, NOW + SESSION_DAYS * 86_400).is_err());
         let other = TokenKeys::new(&[8u8; 32]);
         assert!(other.verify(&t, NOW).is_err());
-        let payload = b64(&format!(r#"{{"userId":1,"clientId":2,"email":"a@b.co","typ":"access","ver":0,"iat":{NOW},"exp":{}}}"#, NOW + 100));
+        let payload = b64(&format!(
+            r#"{{"userId":1,"clientId":2,"email":"a@b.co","typ":"access","ver":0,"iat":{NOW},"exp":{}}}"#,
+            NOW + 100
+        ));
         let none = format!("{}.{}.", b64(r#"{"alg":"none","typ":"JWT"}"#), payload);
         assert!(k.verify(&none, NOW).is_err());
-        let hs512 = encode(&Header::new(Algorithm::HS512), &k.verify(&t, NOW).unwrap(), &EncodingKey::from_secret(&[7u8; 32])).unwrap();
+        let hs512 = encode(
+            &Header::new(Algorithm::HS512),
+            &k.verify(&t, NOW).unwrap(),
+            &EncodingKey::from_secret(&[7u8; 32]),
+        )
+        .unwrap();
         assert!(k.verify(&hs512, NOW).is_err());
     }
 
     #[test]
     fn rejects_other_token_types() {
         let k = TokenKeys::new(&[7u8; 32]);
-        let claims = Claims { user_id: 1, client_id: 2, email: "a@b.co".into(), typ: "reset".into(), ver: 0, iat: NOW, exp: NOW + 100 };
-        let t = encode(&Header::new(Algorithm::HS256), &claims, &EncodingKey::from_secret(&[7u8; 32])).unwrap();
+        let claims = Claims {
+            user_id: 1,
+            client_id: 2,
+            email: "a@b.co".into(),
+            typ: "reset".into(),
+            ver: 0,
+            iat: NOW,
+            exp: NOW + 100,
+        };
+        let t = encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&[7u8; 32]),
+        )
+        .unwrap();
         assert_eq!(k.verify(&t, NOW), Err("wrong token type"));
     }
 }

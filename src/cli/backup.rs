@@ -9,36 +9,58 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 
 pub fn migrate(config: &Config) -> anyhow::Result<()> {
-    if let Some(dir) = config.database_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = config
+        .database_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir)?;
     }
     let mut conn = db::open_connection(&config.database_path)?;
     let applied = db::migrate(&mut conn)?;
     if applied.is_empty() {
-        println!("database {} is up to date (schema version {})", config.database_path.display(), db::schema_version(&conn)?);
+        println!(
+            "database {} is up to date (schema version {})",
+            config.database_path.display(),
+            db::schema_version(&conn)?
+        );
     } else {
         for m in &applied {
             println!("applied {m}");
         }
-        println!("database {} is at schema version {}", config.database_path.display(), db::schema_version(&conn)?);
+        println!(
+            "database {} is at schema version {}",
+            config.database_path.display(),
+            db::schema_version(&conn)?
+        );
     }
     Ok(())
 }
 
 pub fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
     if !config.database_path.exists() {
-        bail!("there is no database at {} to back up", config.database_path.display());
+        bail!(
+            "there is no database at {} to back up",
+            config.database_path.display()
+        );
     }
     if file.exists() {
         bail!("{} already exists; choose a new file name", file.display());
     }
     let conn = db::open_connection(&config.database_path)?;
-    let target = file.to_str().context("the backup path must be valid UTF-8")?;
+    let target = file
+        .to_str()
+        .context("the backup path must be valid UTF-8")?;
     conn.execute("VACUUM INTO ?1", [target])
         .with_context(|| format!("could not write the backup to {}", file.display()))?;
-    validate(file).with_context(|| format!("the backup written to {} failed its check", file.display()))?;
+    validate(file)
+        .with_context(|| format!("the backup written to {} failed its check", file.display()))?;
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
-    println!("backup written to {} ({} KiB, integrity ok)", file.display(), size / 1024);
+    println!(
+        "backup written to {} ({} KiB, integrity ok)",
+        file.display(),
+        size / 1024
+    );
     Ok(())
 }
 
@@ -47,7 +69,8 @@ pub fn validate(file: &Path) -> anyhow::Result<i64> {
     if !file.is_file() {
         bail!("{} does not exist or is not a file", file.display());
     }
-    let conn = db::open_read_only(file).with_context(|| format!("{} is not a SQLite database", file.display()))?;
+    let conn = db::open_read_only(file)
+        .with_context(|| format!("{} is not a SQLite database", file.display()))?;
     let check: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .with_context(|| format!("{} is not a SQLite database", file.display()))?;
@@ -56,15 +79,29 @@ pub fn validate(file: &Path) -> anyhow::Result<i64> {
     }
     let version = db::schema_version(&conn)?;
     if version == 0 {
-        bail!("{} is a SQLite database but not a RinglyPro one (no schema history)", file.display());
+        bail!(
+            "{} is a SQLite database but not a RinglyPro one (no schema history)",
+            file.display()
+        );
     }
     if version > db::latest_schema_version() {
-        bail!("{} has schema version {version}, newer than this binary ({}); upgrade RinglyPro first", file.display(), db::latest_schema_version());
+        bail!(
+            "{} has schema version {version}, newer than this binary ({}); upgrade RinglyPro first",
+            file.display(),
+            db::latest_schema_version()
+        );
     }
     for table in ["users", "clients", "credit_ledger"] {
-        let n: i64 = conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [table], |r| r.get(0))?;
+        let n: i64 = conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [table],
+            |r| r.get(0),
+        )?;
         if n == 0 {
-            bail!("{} is missing the {table} table; it is not a RinglyPro backup", file.display());
+            bail!(
+                "{} is missing the {table} table; it is not a RinglyPro backup",
+                file.display()
+            );
         }
     }
     Ok(version)
@@ -85,10 +122,19 @@ pub fn restore(config: &Config, file: &Path) -> anyhow::Result<()> {
     let lock = DataLock::acquire(target)?;
     if target.exists() {
         // Keep what we replace: a consistent copy that includes anything still in the WAL.
-        let keep = sidecar(target, &format!(".before-restore-{}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ")));
+        let keep = sidecar(
+            target,
+            &format!(
+                ".before-restore-{}",
+                chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+            ),
+        );
         let conn = db::open_connection(target)?;
-        let keep_str = keep.to_str().context("data directory path must be valid UTF-8")?;
-        conn.execute("VACUUM INTO ?1", [keep_str]).context("could not save the current database before restoring")?;
+        let keep_str = keep
+            .to_str()
+            .context("data directory path must be valid UTF-8")?;
+        conn.execute("VACUUM INTO ?1", [keep_str])
+            .context("could not save the current database before restoring")?;
         drop(conn);
         println!("the previous database was saved as {}", keep.display());
     }
@@ -98,7 +144,8 @@ pub fn restore(config: &Config, file: &Path) -> anyhow::Result<()> {
     for suffix in ["-wal", "-shm"] {
         let p = sidecar(target, suffix);
         if p.exists() {
-            std::fs::remove_file(&p).with_context(|| format!("could not remove {}", p.display()))?;
+            std::fs::remove_file(&p)
+                .with_context(|| format!("could not remove {}", p.display()))?;
         }
     }
     std::fs::rename(&tmp, target)?;
@@ -110,7 +157,11 @@ pub fn restore(config: &Config, file: &Path) -> anyhow::Result<()> {
         "restored {} into {} (schema version {version}{})",
         file.display(),
         target.display(),
-        if applied.is_empty() { String::new() } else { format!(", upgraded with {}", applied.join(", ")) }
+        if applied.is_empty() {
+            String::new()
+        } else {
+            format!(", upgraded with {}", applied.join(", "))
+        }
     );
     Ok(())
 }

@@ -12,9 +12,13 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "ringlypro", version, about = "RinglyPro: AI voice receptionist and CRM for small businesses, in one binary.",
+#[command(
+    name = "ringlypro",
+    version,
+    about = "RinglyPro: AI voice receptionist and CRM for small businesses, in one binary.",
     long_about = "RinglyPro answers your business phone (through Twilio) in English and Spanish, books appointments \
-    and keeps your contacts, calls and messages. Run `ringlypro serve` (the default) and open the address it prints.")]
+    and keeps your contacts, calls and messages. Run `ringlypro serve` (the default) and open the address it prints."
+)]
 pub struct Cli {
     /// TOML configuration file (keys are the environment variable names in lower case).
     /// Also read from RINGLYPRO_CONFIG. Environment variables override the file.
@@ -77,7 +81,10 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
 }
 
 fn config_check(file: Option<PathBuf>) -> i32 {
-    let env_file = std::env::var("RINGLYPRO_CONFIG").ok().filter(|s| !s.is_empty()).map(PathBuf::from);
+    let env_file = std::env::var("RINGLYPRO_CONFIG")
+        .ok()
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from);
     let file = file.or(env_file);
     let raw = match crate::config::RawConfig::load(file.as_deref(), &|k| std::env::var(k).ok()) {
         Ok(r) => r,
@@ -103,7 +110,10 @@ fn config_check(file: Option<PathBuf>) -> i32 {
                 on(p.elevenlabs)
             );
             if cfg.jwt_secret.is_none() {
-                println!("jwt secret: generated on first start in {}", cfg.data_dir.join("jwt_secret").display());
+                println!(
+                    "jwt secret: generated on first start in {}",
+                    cfg.data_dir.join("jwt_secret").display()
+                );
             }
             println!("configuration is valid");
             0
@@ -117,7 +127,11 @@ fn config_check(file: Option<PathBuf>) -> i32 {
 
 /// Opens the database for an admin command (creating and migrating it if needed).
 pub(crate) fn open_db(config: &Config) -> anyhow::Result<rusqlite::Connection> {
-    if let Some(dir) = config.database_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = config
+        .database_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(dir)?;
     }
     let mut conn = crate::db::open_connection(&config.database_path)?;
@@ -126,7 +140,10 @@ pub(crate) fn open_db(config: &Config) -> anyhow::Result<rusqlite::Connection> {
 }
 
 /// Runs `f` in one immediate transaction on an admin connection.
-pub(crate) fn in_tx<T>(conn: &mut rusqlite::Connection, f: impl FnOnce(&rusqlite::Connection) -> Result<T, crate::AppError>) -> anyhow::Result<T> {
+pub(crate) fn in_tx<T>(
+    conn: &mut rusqlite::Connection,
+    f: impl FnOnce(&rusqlite::Connection) -> Result<T, crate::AppError>,
+) -> anyhow::Result<T> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let out = f(&tx).map_err(|e| anyhow::anyhow!("{}", e.public_message_for_cli()))?;
     tx.commit()?;

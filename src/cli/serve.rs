@@ -11,7 +11,11 @@ use std::time::Instant;
 pub fn init_logging(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_new(&config.log_filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
     let _ = match config.log_format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),
@@ -25,15 +29,21 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
         tracing::info!(path = %config.data_dir.join("jwt_secret").display(), "generated a new JWT secret (mode 0600)");
     }
     let _lock = DataLock::acquire(&config.database_path)?;
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let db = Db::open(&config.database_path)?;
         let listen = config.listen_addr();
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e} (set PORT or RINGLYPRO_HOST)"))?;
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+            anyhow::anyhow!("cannot listen on {listen}: {e} (set PORT or RINGLYPRO_HOST)")
+        })?;
         let addr = listener.local_addr()?;
-        let shown = if addr.ip().is_unspecified() { format!("localhost:{}", addr.port()) } else { addr.to_string() };
+        let shown = if addr.ip().is_unspecified() {
+            format!("localhost:{}", addr.port())
+        } else {
+            addr.to_string()
+        };
         let data_dir = config.data_dir.clone();
         let state = AppState::new(config, db, Arc::new(SystemClock))?;
         tracing::info!(

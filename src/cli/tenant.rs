@@ -47,7 +47,13 @@ pub fn run(config: &Config, cmd: TenantCommand) -> anyhow::Result<()> {
     let mut conn = open_db(config)?;
     let now = chrono::Utc::now();
     match cmd {
-        TenantCommand::Create { name, phone, number, timezone, owner_email } => {
+        TenantCommand::Create {
+            name,
+            phone,
+            number,
+            timezone,
+            owner_email,
+        } => {
             let name = name.trim().to_string();
             if name.is_empty() || name.chars().count() > 200 {
                 anyhow::bail!("--name must be 1 to 200 characters");
@@ -57,24 +63,35 @@ pub fn run(config: &Config, cmd: TenantCommand) -> anyhow::Result<()> {
                 business_phone: E164::parse(&phone).map_err(|m| anyhow::anyhow!("--phone: {m}"))?,
                 business_type: None,
                 website_url: None,
-                timezone: TimeZone::parse(&timezone).map_err(|m| anyhow::anyhow!("--timezone: {m}"))?.name().to_string(),
+                timezone: TimeZone::parse(&timezone)
+                    .map_err(|m| anyhow::anyhow!("--timezone: {m}"))?
+                    .name()
+                    .to_string(),
                 owner_name: None,
                 owner_email: owner_email
                     .map(|e| Email::parse(&e).map(|e| e.as_str().to_string()))
                     .transpose()
                     .map_err(|m| anyhow::anyhow!("--owner-email: {m}"))?,
-                ringlypro_number: number.map(|n| E164::parse(&n)).transpose().map_err(|m| anyhow::anyhow!("--number: {m}"))?,
+                ringlypro_number: number
+                    .map(|n| E164::parse(&n))
+                    .transpose()
+                    .map_err(|m| anyhow::anyhow!("--number: {m}"))?,
             };
             let id = in_tx(&mut conn, |c| db::clients::insert(c, &new, now))?;
             println!("{id}");
-            eprintln!("created business {id}; add a dashboard user with: ringlypro user create --tenant {id} --email you@example.com");
+            eprintln!(
+                "created business {id}; add a dashboard user with: ringlypro user create --tenant {id} --email you@example.com"
+            );
         }
         TenantCommand::List { json } => {
             let all = db::clients::list_all(&conn)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&all)?);
             } else {
-                println!("{:<6} {:<8} {:<16} {:<22} NAME", "ID", "ACTIVE", "NUMBER", "TIME ZONE");
+                println!(
+                    "{:<6} {:<8} {:<16} {:<22} NAME",
+                    "ID", "ACTIVE", "NUMBER", "TIME ZONE"
+                );
                 for c in all {
                     println!(
                         "{:<6} {:<8} {:<16} {:<22} {}",
@@ -89,8 +106,12 @@ pub fn run(config: &Config, cmd: TenantCommand) -> anyhow::Result<()> {
         }
         TenantCommand::Show { id } => {
             let id = ClientId::from_trusted(id);
-            let client = db::clients::get(&conn, id)?.ok_or_else(|| anyhow::anyhow!("there is no business with id {id}"))?;
-            let users: Vec<String> = db::auth::list_for_client(&conn, id)?.into_iter().map(|u| u.email).collect();
+            let client = db::clients::get(&conn, id)?
+                .ok_or_else(|| anyhow::anyhow!("there is no business with id {id}"))?;
+            let users: Vec<String> = db::auth::list_for_client(&conn, id)?
+                .into_iter()
+                .map(|u| u.email)
+                .collect();
             let counts = db::status::tenant_counts(&conn, id)?;
             let mut v = serde_json::to_value(&client)?;
             v["users"] = serde_json::json!(users);
@@ -104,7 +125,9 @@ pub fn run(config: &Config, cmd: TenantCommand) -> anyhow::Result<()> {
             } else {
                 Some(E164::parse(&number).map_err(|m| anyhow::anyhow!("{m}"))?)
             };
-            in_tx(&mut conn, |c| db::clients::set_number(c, id, number.as_ref(), now))?;
+            in_tx(&mut conn, |c| {
+                db::clients::set_number(c, id, number.as_ref(), now)
+            })?;
             match number {
                 Some(n) => println!("business {id} now answers calls to {n}"),
                 None => println!("business {id} has no number now"),
@@ -114,9 +137,16 @@ pub fn run(config: &Config, cmd: TenantCommand) -> anyhow::Result<()> {
             let enable = matches!(cmd, TenantCommand::Enable { .. });
             let id = ClientId::from_trusted(id);
             in_tx(&mut conn, |c| db::clients::set_active(c, id, enable, now)).map_err(|e| {
-                if e.to_string().contains("not found") { anyhow::anyhow!("there is no business with id {id}") } else { e }
+                if e.to_string().contains("not found") {
+                    anyhow::anyhow!("there is no business with id {id}")
+                } else {
+                    e
+                }
             })?;
-            println!("business {id} {}", if enable { "enabled" } else { "disabled" });
+            println!(
+                "business {id} {}",
+                if enable { "enabled" } else { "disabled" }
+            );
         }
     }
     let _ = AppError::not_found;

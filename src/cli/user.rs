@@ -47,28 +47,51 @@ fn read_password(email: &str) -> anyhow::Result<String> {
 }
 
 /// Stores a fresh reset token for `user` and returns the link to print.
-fn reset_link(conn: &mut rusqlite::Connection, config: &Config, user: &db::auth::User) -> anyhow::Result<String> {
+fn reset_link(
+    conn: &mut rusqlite::Connection,
+    config: &Config,
+    user: &db::auth::User,
+) -> anyhow::Result<String> {
     let token = random_token(32);
     let now = chrono::Utc::now();
     let hash = sha256_hex(&token);
     let uid = user.user_id();
-    in_tx(conn, |c| db::auth::insert_reset_token(c, uid, &hash, now + chrono::Duration::hours(1), now))?;
-    Ok(format!("{}/reset-password?token={token}", config.frontend_url))
+    in_tx(conn, |c| {
+        db::auth::insert_reset_token(c, uid, &hash, now + chrono::Duration::hours(1), now)
+    })?;
+    Ok(format!(
+        "{}/reset-password?token={token}",
+        config.frontend_url
+    ))
 }
 
 pub fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
     let mut conn = open_db(config)?;
-    let hasher = Hasher::new(config.argon2_memory_kib, config.argon2_iterations).map_err(anyhow::Error::msg)?;
+    let hasher = Hasher::new(config.argon2_memory_kib, config.argon2_iterations)
+        .map_err(anyhow::Error::msg)?;
     let now = chrono::Utc::now();
     match cmd {
-        UserCommand::Create { tenant, email, first_name, last_name, password_stdin } => {
+        UserCommand::Create {
+            tenant,
+            email,
+            first_name,
+            last_name,
+            password_stdin,
+        } => {
             let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("--email: {m}"))?;
             let client = ClientId::from_trusted(tenant);
             if db::clients::get(&conn, client)?.is_none() {
-                anyhow::bail!("there is no business with id {tenant} (see `ringlypro tenant list`)");
+                anyhow::bail!(
+                    "there is no business with id {tenant} (see `ringlypro tenant list`)"
+                );
             }
             let (hash, set) = if password_stdin {
-                (hasher.hash(&read_password(email.as_str())?).map_err(anyhow::Error::msg)?, true)
+                (
+                    hasher
+                        .hash(&read_password(email.as_str())?)
+                        .map_err(anyhow::Error::msg)?,
+                    true,
+                )
             } else {
                 // An unusable hash until the user picks a password through the link.
                 (format!("!unset:{}", random_token(16)), false)
@@ -92,20 +115,33 @@ pub fn run(config: &Config, cmd: UserCommand) -> anyhow::Result<()> {
             })?;
             println!("created user {uid} ({email}) for business {tenant}");
             if !set {
-                let user = db::auth::get(&conn, uid)?.ok_or_else(|| anyhow::anyhow!("user vanished"))?;
-                println!("choose a password within 1 hour at: {}", reset_link(&mut conn, config, &user)?);
+                let user =
+                    db::auth::get(&conn, uid)?.ok_or_else(|| anyhow::anyhow!("user vanished"))?;
+                println!(
+                    "choose a password within 1 hour at: {}",
+                    reset_link(&mut conn, config, &user)?
+                );
             }
         }
-        UserCommand::ResetPassword { email, password_stdin } => {
+        UserCommand::ResetPassword {
+            email,
+            password_stdin,
+        } => {
             let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("{m}"))?;
-            let user = db::auth::find_by_email(&conn, &email)?.ok_or_else(|| anyhow::anyhow!("there is no user {email}"))?;
+            let user = db::auth::find_by_email(&conn, &email)?
+                .ok_or_else(|| anyhow::anyhow!("there is no user {email}"))?;
             if password_stdin {
-                let hash = hasher.hash(&read_password(email.as_str())?).map_err(anyhow::Error::msg)?;
+                let hash = hasher
+                    .hash(&read_password(email.as_str())?)
+                    .map_err(anyhow::Error::msg)?;
                 let uid = user.user_id();
                 in_tx(&mut conn, |c| db::auth::set_password(c, uid, &hash, now))?;
                 println!("password of {email} changed; existing sessions are signed out");
             } else {
-                println!("one-time reset link (valid 1 hour): {}", reset_link(&mut conn, config, &user)?);
+                println!(
+                    "one-time reset link (valid 1 hour): {}",
+                    reset_link(&mut conn, config, &user)?
+                );
             }
         }
     }

@@ -39,7 +39,8 @@ impl User {
     }
 }
 
-const USER_COLUMNS: &str = "id, client_id, email, password_hash, first_name, last_name, phone_number, role,
+const USER_COLUMNS: &str =
+    "id, client_id, email, password_hash, first_name, last_name, phone_number, role,
     language, token_version, terms_accepted, email_verified, onboarding_completed, last_login_at,
     created_at, updated_at";
 
@@ -77,7 +78,10 @@ pub struct NewUser<'a> {
 }
 
 fn email_taken() -> AppError {
-    AppError::conflict("An account with this email already exists. Sign in or reset your password.", None)
+    AppError::conflict(
+        "An account with this email already exists. Sign in or reset your password.",
+        None,
+    )
 }
 
 pub fn insert(conn: &Connection, u: &NewUser<'_>, now: DateTime<Utc>) -> Result<UserId, AppError> {
@@ -108,13 +112,21 @@ pub fn insert(conn: &Connection, u: &NewUser<'_>, now: DateTime<Utc>) -> Result<
 
 pub fn get(conn: &Connection, id: UserId) -> Result<Option<User>, AppError> {
     Ok(conn
-        .query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"), [id.get()], user_from_row)
+        .query_row(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+            [id.get()],
+            user_from_row,
+        )
         .optional()?)
 }
 
 pub fn find_by_email(conn: &Connection, email: &Email) -> Result<Option<User>, AppError> {
     Ok(conn
-        .query_row(&format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"), [email.as_str()], user_from_row)
+        .query_row(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"),
+            [email.as_str()],
+            user_from_row,
+        )
         .optional()?)
 }
 
@@ -123,19 +135,28 @@ pub fn count(conn: &Connection) -> Result<i64, AppError> {
 }
 
 pub fn list_for_client(conn: &Connection, client: ClientId) -> Result<Vec<User>, AppError> {
-    let mut stmt = conn.prepare(&format!("SELECT {USER_COLUMNS} FROM users WHERE client_id = ?1 ORDER BY id"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE client_id = ?1 ORDER BY id"
+    ))?;
     let rows = stmt.query_map([client.get()], user_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
 pub fn record_login(conn: &Connection, id: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
-    conn.execute("UPDATE users SET last_login_at = ?2 WHERE id = ?1", params![id.get(), to_db(now)])?;
+    conn.execute(
+        "UPDATE users SET last_login_at = ?2 WHERE id = ?1",
+        params![id.get(), to_db(now)],
+    )?;
     Ok(())
 }
 
 /// Invalidates every token issued to the user so far (logout everywhere).
 /// Returns the new version.
-pub fn bump_token_version(conn: &Connection, id: UserId, now: DateTime<Utc>) -> Result<i64, AppError> {
+pub fn bump_token_version(
+    conn: &Connection,
+    id: UserId,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
     Ok(conn.query_row(
         "UPDATE users SET token_version = token_version + 1, updated_at = ?2 WHERE id = ?1 RETURNING token_version",
         params![id.get(), to_db(now)],
@@ -145,8 +166,16 @@ pub fn bump_token_version(conn: &Connection, id: UserId, now: DateTime<Utc>) -> 
 
 /// Sets a new password hash and invalidates existing tokens and reset links.
 /// Returns the new token version.
-pub fn set_password(conn: &Connection, id: UserId, hash: &str, now: DateTime<Utc>) -> Result<i64, AppError> {
-    conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![id.get(), hash])?;
+pub fn set_password(
+    conn: &Connection,
+    id: UserId,
+    hash: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
+    conn.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![id.get(), hash],
+    )?;
     conn.execute(
         "UPDATE password_reset_tokens SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
         params![id.get(), to_db(now)],
@@ -164,7 +193,12 @@ pub struct ProfileChanges {
     pub email: Option<Email>,
 }
 
-pub fn update_profile(conn: &Connection, id: UserId, ch: &ProfileChanges, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn update_profile(
+    conn: &Connection,
+    id: UserId,
+    ch: &ProfileChanges,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let res = conn.execute(
         "UPDATE users SET
             first_name = coalesce(?2, first_name),
@@ -191,7 +225,13 @@ pub fn update_profile(conn: &Connection, id: UserId, ch: &ProfileChanges, now: D
     }
 }
 
-pub fn insert_reset_token(conn: &Connection, user: UserId, token_hash: &str, expires: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn insert_reset_token(
+    conn: &Connection,
+    user: UserId,
+    token_hash: &str,
+    expires: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     conn.execute(
         "INSERT INTO password_reset_tokens (user_id, token_hash, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)",
         params![user.get(), token_hash, to_db(expires), to_db(now)],
@@ -208,7 +248,11 @@ pub enum ResetToken {
     Unknown,
 }
 
-pub fn reset_token_state(conn: &Connection, token_hash: &str, now: DateTime<Utc>) -> Result<ResetToken, AppError> {
+pub fn reset_token_state(
+    conn: &Connection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<ResetToken, AppError> {
     let row: Option<(i64, String, String, Option<String>)> = conn
         .query_row(
             "SELECT t.user_id, u.email, t.expires_at, t.used_at
@@ -225,7 +269,10 @@ pub fn reset_token_state(conn: &Connection, token_hash: &str, now: DateTime<Utc>
             if from_db(&expires).is_none_or(|e| e <= now) {
                 ResetToken::Expired
             } else {
-                ResetToken::Valid { user_id: UserId::from_trusted(user_id), email }
+                ResetToken::Valid {
+                    user_id: UserId::from_trusted(user_id),
+                    email,
+                }
             }
         }
     })

@@ -42,7 +42,8 @@ pub struct Client {
     pub updated_at: String,
 }
 
-const CLIENT_COLUMNS: &str = "id, business_name, business_phone, business_type, website_url, ringlypro_number,
+const CLIENT_COLUMNS: &str =
+    "id, business_name, business_phone, business_type, website_url, ringlypro_number,
     owner_name, owner_phone, owner_email, timezone, rachel_enabled, ai_paused_by_billing, active,
     monthly_free_minutes, per_minute_rate_mills, default_language, created_at, updated_at";
 
@@ -71,7 +72,10 @@ fn client_from_row(r: &Row<'_>) -> rusqlite::Result<Client> {
 
 fn number_conflict(number: &E164) -> AppError {
     AppError::conflict(
-        format!("the number {} is already attached to another business", number.display()),
+        format!(
+            "the number {} is already attached to another business",
+            number.display()
+        ),
         None,
     )
 }
@@ -98,7 +102,11 @@ pub fn insert(conn: &Connection, c: &NewClient, now: DateTime<Utc>) -> Result<Cl
     match res {
         Ok(_) => {}
         Err(e) if is_unique_violation(&e) => {
-            return Err(c.ringlypro_number.as_ref().map(number_conflict).unwrap_or_else(|| e.into()));
+            return Err(c
+                .ringlypro_number
+                .as_ref()
+                .map(number_conflict)
+                .unwrap_or_else(|| e.into()));
         }
         Err(e) => return Err(e.into()),
     }
@@ -128,7 +136,12 @@ pub fn list_all(conn: &Connection) -> Result<Vec<Client>, AppError> {
 }
 
 /// Attaches (or with `None` detaches) the Twilio number that identifies the tenant on calls.
-pub fn set_number(conn: &Connection, id: ClientId, number: Option<&E164>, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn set_number(
+    conn: &Connection,
+    id: ClientId,
+    number: Option<&E164>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let res = conn.execute(
         "UPDATE clients SET ringlypro_number = ?2, updated_at = ?3 WHERE id = ?1",
         params![id.get(), number.map(E164::as_str), to_db(now)],
@@ -136,12 +149,19 @@ pub fn set_number(conn: &Connection, id: ClientId, number: Option<&E164>, now: D
     match res {
         Ok(0) => Err(AppError::not_found("business")),
         Ok(_) => Ok(()),
-        Err(e) if is_unique_violation(&e) => Err(number.map(number_conflict).unwrap_or_else(|| e.into())),
+        Err(e) if is_unique_violation(&e) => {
+            Err(number.map(number_conflict).unwrap_or_else(|| e.into()))
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-pub fn set_active(conn: &Connection, id: ClientId, active: bool, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn set_active(
+    conn: &Connection,
+    id: ClientId,
+    active: bool,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let n = conn.execute(
         "UPDATE clients SET active = ?2, updated_at = ?3 WHERE id = ?1",
         params![id.get(), active, to_db(now)],
@@ -162,7 +182,12 @@ pub struct BusinessChanges {
     pub timezone: Option<String>,
 }
 
-pub fn update_business(conn: &Connection, id: ClientId, ch: &BusinessChanges, now: DateTime<Utc>) -> Result<(), AppError> {
+pub fn update_business(
+    conn: &Connection,
+    id: ClientId,
+    ch: &BusinessChanges,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     conn.execute(
         "UPDATE clients SET
             business_name = coalesce(?2, business_name),

@@ -35,7 +35,11 @@ pub struct NewItem<'a> {
 }
 
 /// Queues a message; returns false when one with the same key was already queued.
-pub fn enqueue(conn: &Connection, item: &NewItem<'_>, now: DateTime<Utc>) -> Result<bool, AppError> {
+pub fn enqueue(
+    conn: &Connection,
+    item: &NewItem<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool, AppError> {
     let ts = to_db(now);
     let n = conn.execute(
         "INSERT INTO outbox (client_id, channel, recipient, subject, body, html_body, idempotency_key,

@@ -59,12 +59,25 @@ mod tests {
 
     #[test]
     fn normalises_case_and_space() {
-        assert_eq!(Email::parse("  Owner@Example.COM ").unwrap().as_str(), "owner@example.com");
+        assert_eq!(
+            Email::parse("  Owner@Example.COM ").unwrap().as_str(),
+            "owner@example.com"
+        );
     }
 
     #[test]
     fn rejects_malformed() {
-        for s in ["", "plain", "@example.com", "a@b", "a@.com", "a@com.", "a b@example.com", "a@@example.com", "a@exa..mple.com"] {
+        for s in [
+            "",
+            "plain",
+            "@example.com",
+            "a@b",
+            "a@.com",
+            "a@com.",
+            "a b@example.com",
+            "a@@example.com",
+            "a@exa..mple.com",
+        ] {
             assert!(Email::parse(s).is_err(), "{s}");
         }
     }

@@ -100,18 +100,33 @@ mod tests {
         ] {
             assert_eq!(E164::parse(s).unwrap().as_str(), "+15552120987", "{s}");
         }
-        assert_eq!(E164::parse("+44 20 7946 0958").unwrap().as_str(), "+442079460958");
+        assert_eq!(
+            E164::parse("+44 20 7946 0958").unwrap().as_str(),
+            "+442079460958"
+        );
     }
 
     #[test]
     fn rejects_non_numbers() {
-        for s in ["", "abc", "555-1234", "055-212-0987", "555-012-0987", "+0123456789", "12345678901234567", "555-212-0987 ext 4"] {
+        for s in [
+            "",
+            "abc",
+            "555-1234",
+            "055-212-0987",
+            "555-012-0987",
+            "+0123456789",
+            "12345678901234567",
+            "555-212-0987 ext 4",
+        ] {
             assert!(E164::parse(s).is_err(), "{s}");
         }
     }
 
     #[test]
     fn displays_nanp_numbers_for_people() {
-        assert_eq!(E164::parse("5552120987").unwrap().display(), "(555) 212-0987");
+        assert_eq!(
+            E164::parse("5552120987").unwrap().display(),
+            "(555) 212-0987"
+        );
     }
 }

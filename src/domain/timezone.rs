@@ -9,9 +9,9 @@ pub struct TimeZone(chrono_tz::Tz);
 impl TimeZone {
     pub fn parse(input: &str) -> Result<Self, String> {
         let s = input.trim();
-        s.parse::<chrono_tz::Tz>()
-            .map(Self)
-            .map_err(|_| format!("'{s}' is not a known time zone; use an IANA name such as America/New_York"))
+        s.parse::<chrono_tz::Tz>().map(Self).map_err(|_| {
+            format!("'{s}' is not a known time zone; use an IANA name such as America/New_York")
+        })
     }
     pub fn tz(self) -> chrono_tz::Tz {
         self.0

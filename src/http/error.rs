@@ -9,14 +9,18 @@ use serde_json::json;
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         if let AppError::Internal(detail) = &self {
             tracing::error!(error = %detail, "internal error");
         }
         let mut error = json!({ "code": self.code(), "message": self.public_message() });
         match &self {
             AppError::Validation { field: Some(f), .. } => error["field"] = json!(f),
-            AppError::Conflict { existing_id: Some(id), .. } => error["existingId"] = json!(id),
+            AppError::Conflict {
+                existing_id: Some(id),
+                ..
+            } => error["existingId"] = json!(id),
             _ => {}
         }
         let mut res = (status, Json(json!({ "success": false, "error": error }))).into_response();
@@ -32,11 +36,15 @@ impl IntoResponse for AppError {
 
 /// JSON for a route that does not exist under `/api`.
 pub async fn api_not_found(uri: axum::http::Uri) -> AppError {
-    AppError::NotFound(format!("There is no API route {}. See the API list in the README.", uri.path()))
+    AppError::NotFound(format!(
+        "There is no API route {}. See the API list in the README.",
+        uri.path()
+    ))
 }
 
 pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
-    let mut res = AppError::BadRequest(format!("{} is not allowed on {}", method, uri.path())).into_response();
+    let mut res = AppError::BadRequest(format!("{} is not allowed on {}", method, uri.path()))
+        .into_response();
     *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
     res
 }

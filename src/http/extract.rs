@@ -35,17 +35,28 @@ where
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if essence != "application/json" && !essence.ends_with("+json") {
             return Err(AppError::UnsupportedMediaType(
-                "Send the request body as JSON with the header Content-Type: application/json.".into(),
+                "Send the request body as JSON with the header Content-Type: application/json."
+                    .into(),
             ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge { limit: AppState::from_ref(state).config.max_body_bytes }
+                AppError::PayloadTooLarge {
+                    limit: AppState::from_ref(state).config.max_body_bytes,
+                }
             } else {
-                AppError::BadRequest(format!("Could not read the request body: {}", e.body_text()))
+                AppError::BadRequest(format!(
+                    "Could not read the request body: {}",
+                    e.body_text()
+                ))
             }
         })?;
         parse_json(&bytes).map(ApiJson)
@@ -55,15 +66,21 @@ where
 /// Parses a JSON body with messages a person can act on.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::BadRequest("The request body is empty; send a JSON object.".into()));
+        return Err(AppError::BadRequest(
+            "The request body is empty; send a JSON object.".into(),
+        ));
     }
     if std::str::from_utf8(bytes).is_err() {
-        return Err(AppError::BadRequest("The request body is not valid UTF-8 text.".into()));
+        return Err(AppError::BadRequest(
+            "The request body is not valid UTF-8 text.".into(),
+        ));
     }
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         let msg = match e.classify() {
-            Category::Syntax | Category::Eof => format!("The request body is not valid JSON ({e})."),
+            Category::Syntax | Category::Eof => {
+                format!("The request body is not valid JSON ({e}).")
+            }
             Category::Data => format!("The request body has a problem: {e}."),
             Category::Io => format!("Could not read the request body ({e})."),
         };
@@ -94,16 +111,15 @@ pub fn client_ip(parts: &Parts, trust_proxy: bool) -> IpAddr {
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    if trust_proxy {
-        if let Some(ip) = parts
+    if trust_proxy
+        && let Some(ip) = parts
             .headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok())
-        {
-            return ip;
-        }
+    {
+        return ip;
     }
     peer
 }
@@ -133,7 +149,9 @@ impl CurrentUser {
 }
 
 fn unauthorized() -> AppError {
-    AppError::Unauthorized("Sign in to continue: your session is missing, expired or was signed out.".into())
+    AppError::Unauthorized(
+        "Sign in to continue: your session is missing, expired or was signed out.".into(),
+    )
 }
 
 /// Finds the session token: `Authorization: Bearer` first, then the cookie.
@@ -182,14 +200,23 @@ where
             return Err(unauthorized());
         }
         if source == TokenSource::Cookie && !is_safe(&parts.method) {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !ct_eq(sent.as_bytes(), app.csrf_token(&token).as_bytes()) {
                 return Err(AppError::Forbidden(
-                    "This request needs the X-CSRF-Token header that came with your session.".into(),
+                    "This request needs the X-CSRF-Token header that came with your session."
+                        .into(),
                 ));
             }
         }
-        Ok(CurrentUser { user, token, source })
+        Ok(CurrentUser {
+            user,
+            token,
+            source,
+        })
     }
 }
 
@@ -204,10 +231,33 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(MaybeUser(CurrentUser::from_request_parts(parts, state).await.ok()))
+        Ok(MaybeUser(
+            CurrentUser::from_request_parts(parts, state).await.ok(),
+        ))
     }
 }
 
 fn is_safe(m: &Method) -> bool {
     matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Path parameters whose rejection (bad percent-encoding, wrong type) is a 400
+/// in our JSON format rather than axum's plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| ApiPath(v))
+            .map_err(|e| {
+                AppError::BadRequest(format!("The address is not valid: {}", e.body_text()))
+            })
+    }
 }

@@ -24,7 +24,7 @@ async fn live() -> Json<serde_json::Value> {
 
 async fn health(State(state): State<AppState>) -> Response {
     let t0 = Instant::now();
-    let db_result = state.db.read(|c| db::status::ping(c)).await;
+    let db_result = state.db.read(db::status::ping).await;
     let latency_ms = t0.elapsed().as_secs_f64() * 1000.0;
     let ok = db_result.is_ok();
     let providers = state.config.providers();
@@ -42,6 +42,10 @@ async fn health(State(state): State<AppState>) -> Response {
             "baseUrl": state.config.webhook_base_url,
         },
     });
-    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(body)).into_response()
 }

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api)
         .merge(crate::web::router())
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(max_body, reject_oversized))
         .layer(
             ServiceBuilder::new()
                 .layer(CatchPanicLayer::custom(error::panic_response))
@@ -55,6 +56,25 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(max_body)),
         )
         .with_state(state)
+}
+
+/// Refuses a body whose announced length is over the limit before reading any of
+/// it (a chunked body is still cut off at the limit by `DefaultBodyLimit`).
+async fn reject_oversized(
+    axum::extract::State(max): axum::extract::State<usize>,
+    req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > max as u64) {
+        use axum::response::IntoResponse;
+        return crate::AppError::PayloadTooLarge { limit: max }.into_response();
+    }
+    next.run(req).await
 }
 
 fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -10,8 +10,8 @@ use crate::auth::{password, random_token, sha256_hex};
 use crate::db::{self, auth::ResetToken, outbox};
 use crate::domain::{E164, Email, TimeZone, UserId};
 use crate::error::AppError;
-use crate::http::extract::{ApiJson, ClientIp, CurrentUser, SESSION_COOKIE, TokenSource};
-use axum::extract::{Path, State};
+use crate::http::extract::{ApiJson, ApiPath, ClientIp, CurrentUser, SESSION_COOKIE, TokenSource};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -46,16 +46,23 @@ fn text(field: &str, v: Option<String>, max: usize) -> Result<Option<String>, Ap
         return Ok(None);
     }
     if v.chars().count() > max {
-        return Err(AppError::validation(field, format!("{field} must be at most {max} characters")));
+        return Err(AppError::validation(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
     }
     if v.chars().any(|c| c.is_control()) {
-        return Err(AppError::validation(field, format!("{field} cannot contain control characters")));
+        return Err(AppError::validation(
+            field,
+            format!("{field} cannot contain control characters"),
+        ));
     }
     Ok(Some(v))
 }
 
 fn required(field: &str, v: String, max: usize) -> Result<String, AppError> {
-    text(field, Some(v), max)?.ok_or_else(|| AppError::validation(field, format!("{field} is required")))
+    text(field, Some(v), max)?
+        .ok_or_else(|| AppError::validation(field, format!("{field} is required")))
 }
 
 fn email(field: &str, v: &str) -> Result<Email, AppError> {
@@ -67,11 +74,26 @@ fn phone(field: &str, v: &str) -> Result<E164, AppError> {
 }
 
 fn website(v: Option<String>) -> Result<Option<String>, AppError> {
-    let Some(v) = text("websiteUrl", v, 500)? else { return Ok(None) };
-    let with_scheme = if v.starts_with("http://") || v.starts_with("https://") { v } else { format!("https://{v}") };
-    let host = with_scheme.split("://").nth(1).unwrap_or("").split('/').next().unwrap_or("");
+    let Some(v) = text("websiteUrl", v, 500)? else {
+        return Ok(None);
+    };
+    let with_scheme = if v.starts_with("http://") || v.starts_with("https://") {
+        v
+    } else {
+        format!("https://{v}")
+    };
+    let host = with_scheme
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split('/')
+        .next()
+        .unwrap_or("");
     if host.is_empty() || !host.contains('.') || with_scheme.contains(char::is_whitespace) {
-        return Err(AppError::validation("websiteUrl", "websiteUrl must be a web address such as https://example.com"));
+        return Err(AppError::validation(
+            "websiteUrl",
+            "websiteUrl must be a web address such as https://example.com",
+        ));
     }
     Ok(Some(with_scheme))
 }
@@ -80,7 +102,10 @@ fn language(v: Option<String>) -> Result<Option<String>, AppError> {
     match v.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some("en") | Some("es") => Ok(v.map(|s| s.trim().to_string())),
-        Some(_) => Err(AppError::validation("language", "language must be en or es")),
+        Some(_) => Err(AppError::validation(
+            "language",
+            "language must be en or es",
+        )),
     }
 }
 
@@ -95,10 +120,16 @@ fn rate_limited(r: Result<(), std::time::Duration>) -> Result<(), AppError> {
 // ---------- responses ----------
 
 fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
-    let secure = if state.config.frontend_url.starts_with("https://") { "; Secure" } else { "" };
+    let secure = if state.config.frontend_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
     let max_age = crate::auth::token::SESSION_DAYS * 86_400;
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
-        .unwrap_or_else(|_| HeaderValue::from_static(""))
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 fn clear_cookie() -> HeaderValue {
@@ -111,12 +142,16 @@ fn with_cookie(body: Value, cookie: HeaderValue) -> Response {
     (headers, Json(body)).into_response()
 }
 
-async fn account(state: &AppState, user: UserId) -> Result<(db::auth::User, db::clients::Client), AppError> {
+async fn account(
+    state: &AppState,
+    user: UserId,
+) -> Result<(db::auth::User, db::clients::Client), AppError> {
     state
         .db
         .read(move |c| {
             let u = db::auth::get(c, user)?.ok_or_else(|| AppError::not_found("user"))?;
-            let cl = db::clients::get(c, u.client_id())?.ok_or_else(|| AppError::not_found("business"))?;
+            let cl = db::clients::get(c, u.client_id())?
+                .ok_or_else(|| AppError::not_found("business"))?;
             Ok((u, cl))
         })
         .await
@@ -125,12 +160,23 @@ async fn account(state: &AppState, user: UserId) -> Result<(db::auth::User, db::
 fn issue(state: &AppState, u: &db::auth::User) -> Result<String, AppError> {
     state
         .tokens
-        .issue(u.id, u.client_id, &u.email, u.token_version, state.clock.now().timestamp())
+        .issue(
+            u.id,
+            u.client_id,
+            &u.email,
+            u.token_version,
+            state.clock.now().timestamp(),
+        )
         .map_err(AppError::internal)
 }
 
 /// The session answer shared by register, login and refresh.
-fn session_response(state: &AppState, u: &db::auth::User, client: &db::clients::Client, message: &str) -> Result<Response, AppError> {
+fn session_response(
+    state: &AppState,
+    u: &db::auth::User,
+    client: &db::clients::Client,
+    message: &str,
+) -> Result<Response, AppError> {
     let token = issue(state, u)?;
     let body = json!({
         "success": true,
@@ -160,8 +206,17 @@ struct RegisterBody {
     language: Option<String>,
 }
 
-async fn register(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<RegisterBody>) -> Result<Response, AppError> {
-    rate_limited(state.limits.register_ip.check(&ip.to_string(), Instant::now()))?;
+async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(b): ApiJson<RegisterBody>,
+) -> Result<Response, AppError> {
+    rate_limited(
+        state
+            .limits
+            .register_ip
+            .check(&ip.to_string(), Instant::now()),
+    )?;
     let email = email("email", &b.email)?;
     check_password("password", &b.password, email.as_str())?;
     let first_name = text("firstName", b.first_name, 100)?;
@@ -170,18 +225,34 @@ async fn register(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson
     let business_phone = phone("businessPhone", &b.business_phone)?;
     let business_type = text("businessType", b.business_type, 100)?;
     let website_url = website(b.website_url)?;
-    let timezone = match b.timezone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    let timezone = match b
+        .timezone
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         Some(tz) => TimeZone::parse(tz).map_err(|m| AppError::validation("timezone", m))?,
         None => TimeZone::default(),
     };
     let language = language(b.language)?.unwrap_or_else(|| "en".into());
     if b.terms_accepted != Some(true) {
-        return Err(AppError::validation("termsAccepted", "You must accept the terms of service (termsAccepted: true)."));
+        return Err(AppError::validation(
+            "termsAccepted",
+            "You must accept the terms of service (termsAccepted: true).",
+        ));
     }
     // Fail fast on a taken email before spending a hash on it.
     let probe = email.clone();
-    if state.db.read(move |c| db::auth::find_by_email(c, &probe)).await?.is_some() {
-        return Err(AppError::conflict("An account with this email already exists. Sign in or reset your password.", None));
+    if state
+        .db
+        .read(move |c| db::auth::find_by_email(c, &probe))
+        .await?
+        .is_some()
+    {
+        return Err(AppError::conflict(
+            "An account with this email already exists. Sign in or reset your password.",
+            None,
+        ));
     }
     let hash = state.hash_password(b.password).await?;
     let now = state.clock.now();
@@ -242,7 +313,11 @@ fn bad_credentials() -> AppError {
     AppError::Unauthorized("Incorrect email or password.".into())
 }
 
-async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<LoginBody>) -> Result<Response, AppError> {
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(b): ApiJson<LoginBody>,
+) -> Result<Response, AppError> {
     let now_i = Instant::now();
     rate_limited(state.limits.login_ip.check(&ip.to_string(), now_i))?;
     let key = b.email.trim().to_lowercase();
@@ -251,30 +326,51 @@ async fn login(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b)
         return Err(bad_credentials());
     }
     let user = match Email::parse(&b.email) {
-        Ok(e) => state.db.read(move |c| db::auth::find_by_email(c, &e)).await?,
+        Ok(e) => {
+            state
+                .db
+                .read(move |c| db::auth::find_by_email(c, &e))
+                .await?
+        }
         Err(_) => None,
     };
-    let ok = state.verify_password(b.password, user.as_ref().map(|u| u.password_hash.clone())).await?;
+    let ok = state
+        .verify_password(b.password, user.as_ref().map(|u| u.password_hash.clone()))
+        .await?;
     let Some(u) = user.filter(|_| ok) else {
         return Err(bad_credentials());
     };
     state.limits.login_account.reset(&key);
     let (uid, now) = (u.user_id(), state.clock.now());
-    state.db.write(move |c| db::auth::record_login(c, uid, now)).await?;
+    state
+        .db
+        .write(move |c| db::auth::record_login(c, uid, now))
+        .await?;
     let (u, client) = account(&state, uid).await?;
     if !client.active {
-        return Err(AppError::Forbidden("This business account is disabled. Contact your provider to enable it.".into()));
+        return Err(AppError::Forbidden(
+            "This business account is disabled. Contact your provider to enable it.".into(),
+        ));
     }
     session_response(&state, &u, &client, "Signed in")
 }
 
 async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
     let (uid, now) = (user.user_id(), state.clock.now());
-    state.db.write(move |c| db::auth::bump_token_version(c, uid, now)).await?;
-    Ok(with_cookie(json!({ "success": true, "message": "Signed out" }), clear_cookie()))
+    state
+        .db
+        .write(move |c| db::auth::bump_token_version(c, uid, now))
+        .await?;
+    Ok(with_cookie(
+        json!({ "success": true, "message": "Signed out" }),
+        clear_cookie(),
+    ))
 }
 
-async fn refresh_token(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+async fn refresh_token(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Response, AppError> {
     let (u, client) = account(&state, user.user_id()).await?;
     let mut res = session_response(&state, &u, &client, "Token refreshed")?;
     if user.source == TokenSource::Bearer {
@@ -293,9 +389,14 @@ async fn verify(State(state): State<AppState>, user: CurrentUser) -> Result<Json
     })))
 }
 
-async fn profile(State(state): State<AppState>, user: CurrentUser) -> Result<Json<Value>, AppError> {
+async fn profile(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, AppError> {
     let (u, client) = account(&state, user.user_id()).await?;
-    Ok(Json(json!({ "success": true, "data": { "user": u, "client": client } })))
+    Ok(Json(
+        json!({ "success": true, "data": { "user": u, "client": client } }),
+    ))
 }
 
 // ---------- update-profile ----------
@@ -317,7 +418,11 @@ struct UpdateProfileBody {
     new_password: Option<String>,
 }
 
-async fn update_profile(State(state): State<AppState>, user: CurrentUser, ApiJson(b): ApiJson<UpdateProfileBody>) -> Result<Response, AppError> {
+async fn update_profile(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(b): ApiJson<UpdateProfileBody>,
+) -> Result<Response, AppError> {
     let me = &user.user;
     let new_email = match b.email.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(e) => Some(email("email", e)?).filter(|e| e.as_str() != me.email),
@@ -326,14 +431,27 @@ async fn update_profile(State(state): State<AppState>, user: CurrentUser, ApiJso
     let new_password = b.new_password.filter(|p| !p.is_empty());
     if new_email.is_some() || new_password.is_some() {
         let Some(current) = b.current_password.filter(|p| !p.is_empty()) else {
-            return Err(AppError::validation("currentPassword", "Enter your current password to change your email or password."));
+            return Err(AppError::validation(
+                "currentPassword",
+                "Enter your current password to change your email or password.",
+            ));
         };
         rate_limited(state.limits.login_account.check(&me.email, Instant::now()))?;
-        if current.len() > 4 * password::MAX_LEN || !state.verify_password(current, Some(me.password_hash.clone())).await? {
-            return Err(AppError::validation("currentPassword", "Your current password is not correct."));
+        if current.len() > 4 * password::MAX_LEN
+            || !state
+                .verify_password(current, Some(me.password_hash.clone()))
+                .await?
+        {
+            return Err(AppError::validation(
+                "currentPassword",
+                "Your current password is not correct.",
+            ));
         }
     }
-    let effective_email = new_email.as_ref().map(|e| e.as_str().to_string()).unwrap_or_else(|| me.email.clone());
+    let effective_email = new_email
+        .as_ref()
+        .map(|e| e.as_str().to_string())
+        .unwrap_or_else(|| me.email.clone());
     if let Some(pw) = &new_password {
         check_password("newPassword", pw, &effective_email)?;
     }
@@ -355,8 +473,18 @@ async fn update_profile(State(state): State<AppState>, user: CurrentUser, ApiJso
         },
         business_type: text("businessType", b.business_type, 100)?,
         website_url: website(b.website_url)?,
-        timezone: match b.timezone.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(tz) => Some(TimeZone::parse(tz).map_err(|m| AppError::validation("timezone", m))?.name().to_string()),
+        timezone: match b
+            .timezone
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(tz) => Some(
+                TimeZone::parse(tz)
+                    .map_err(|m| AppError::validation("timezone", m))?
+                    .name()
+                    .to_string(),
+            ),
             None => None,
         },
     };
@@ -395,7 +523,11 @@ struct ForgotBody {
     email: String,
 }
 
-async fn forgot_password(State(state): State<AppState>, ClientIp(ip): ClientIp, ApiJson(b): ApiJson<ForgotBody>) -> Result<Json<Value>, AppError> {
+async fn forgot_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(b): ApiJson<ForgotBody>,
+) -> Result<Json<Value>, AppError> {
     let email = email("email", &b.email)?;
     let now_i = Instant::now();
     rate_limited(state.limits.reset_ip.check(&ip.to_string(), now_i))?;
@@ -415,15 +547,25 @@ async fn forgot_password(State(state): State<AppState>, ClientIp(ip): ClientIp, 
 }
 
 async fn queue_reset_email(state: &AppState, email: Email) -> Result<(), AppError> {
-    let Some(user) = state.db.read(move |c| db::auth::find_by_email(c, &email)).await? else {
+    let Some(user) = state
+        .db
+        .read(move |c| db::auth::find_by_email(c, &email))
+        .await?
+    else {
         return Ok(());
     };
-    reset_link(state, &user, state.clock.now()).await.map(|_link| ())
+    reset_link(state, &user, state.clock.now())
+        .await
+        .map(|_link| ())
 }
 
 /// Creates a reset token for `user`, stores its hash and queues the email.
 /// Returns the link (the CLI prints it; the API never returns it).
-pub async fn reset_link(state: &AppState, user: &db::auth::User, now: chrono::DateTime<chrono::Utc>) -> Result<String, AppError> {
+pub async fn reset_link(
+    state: &AppState,
+    user: &db::auth::User,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, AppError> {
     let (uid, cid) = (user.user_id(), user.client_id());
     let token = random_token(32);
     let link = format!("{}/reset-password?token={token}", state.config.frontend_url);
@@ -433,7 +575,13 @@ pub async fn reset_link(state: &AppState, user: &db::auth::User, now: chrono::Da
     state
         .db
         .write(move |c| {
-            db::auth::insert_reset_token(c, uid, &hash, now + Duration::hours(RESET_VALID_HOURS), now)?;
+            db::auth::insert_reset_token(
+                c,
+                uid,
+                &hash,
+                now + Duration::hours(RESET_VALID_HOURS),
+                now,
+            )?;
             outbox::enqueue(
                 c,
                 &outbox::NewItem {
@@ -474,9 +622,15 @@ pub fn reset_email_text(lang: &str, link: &str) -> (String, String) {
 
 fn reset_token_error(state: ResetToken) -> AppError {
     let message = match state {
-        ResetToken::Used => "This reset link has already been used. Request a new one from the sign-in page.",
-        ResetToken::Expired => "This reset link has expired (links are valid for 1 hour). Request a new one from the sign-in page.",
-        _ => "This reset link is not valid. Check that you copied the whole link, or request a new one.",
+        ResetToken::Used => {
+            "This reset link has already been used. Request a new one from the sign-in page."
+        }
+        ResetToken::Expired => {
+            "This reset link has expired (links are valid for 1 hour). Request a new one from the sign-in page."
+        }
+        _ => {
+            "This reset link is not valid. Check that you copied the whole link, or request a new one."
+        }
     };
     AppError::validation("token", message)
 }
@@ -489,11 +643,20 @@ fn token_hash(token: &str) -> Result<String, AppError> {
     Ok(sha256_hex(t))
 }
 
-async fn verify_reset_token(State(state): State<AppState>, Path(token): Path<String>) -> Result<Json<Value>, AppError> {
+async fn verify_reset_token(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+) -> Result<Json<Value>, AppError> {
     let hash = token_hash(&token)?;
     let now = state.clock.now();
-    match state.db.read(move |c| db::auth::reset_token_state(c, &hash, now)).await? {
-        ResetToken::Valid { email, .. } => Ok(Json(json!({ "success": true, "valid": true, "email": mask_email(&email) }))),
+    match state
+        .db
+        .read(move |c| db::auth::reset_token_state(c, &hash, now))
+        .await?
+    {
+        ResetToken::Valid { email, .. } => Ok(Json(
+            json!({ "success": true, "valid": true, "email": mask_email(&email) }),
+        )),
         other => Err(reset_token_error(other)),
     }
 }
@@ -515,11 +678,18 @@ struct ResetBody {
     new_password: String,
 }
 
-async fn reset_password(State(state): State<AppState>, ApiJson(b): ApiJson<ResetBody>) -> Result<Json<Value>, AppError> {
+async fn reset_password(
+    State(state): State<AppState>,
+    ApiJson(b): ApiJson<ResetBody>,
+) -> Result<Json<Value>, AppError> {
     let hash = token_hash(&b.token)?;
     let now = state.clock.now();
     let h = hash.clone();
-    let email = match state.db.read(move |c| db::auth::reset_token_state(c, &h, now)).await? {
+    let email = match state
+        .db
+        .read(move |c| db::auth::reset_token_state(c, &h, now))
+        .await?
+    {
         ResetToken::Valid { email, .. } => email,
         other => return Err(reset_token_error(other)),
     };
@@ -530,10 +700,14 @@ async fn reset_password(State(state): State<AppState>, ApiJson(b): ApiJson<Reset
         .write(move |c| {
             // Checked again inside the transaction: two concurrent uses, one wins.
             match db::auth::reset_token_state(c, &hash, now)? {
-                ResetToken::Valid { user_id, .. } => db::auth::set_password(c, user_id, &new_hash, now).map(|_| ()),
+                ResetToken::Valid { user_id, .. } => {
+                    db::auth::set_password(c, user_id, &new_hash, now).map(|_| ())
+                }
                 other => Err(reset_token_error(other)),
             }
         })
         .await?;
-    Ok(Json(json!({ "success": true, "message": "Your password has been changed. Sign in with the new password." })))
+    Ok(Json(
+        json!({ "success": true, "message": "Your password has been changed. Sign in with the new password." }),
+    ))
 }

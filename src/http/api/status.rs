@@ -14,11 +14,17 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/status", get(status))
 }
 
-async fn status(State(state): State<AppState>, MaybeUser(user): MaybeUser) -> Result<Json<Value>, AppError> {
+async fn status(
+    State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
+) -> Result<Json<Value>, AppError> {
     let mut body = json!({ "success": true, "status": "ok", "version": crate::VERSION });
     if let Some(u) = user {
         let client = u.client_id();
-        let counts = state.db.read(move |c| db::status::tenant_counts(c, client)).await?;
+        let counts = state
+            .db
+            .read(move |c| db::status::tenant_counts(c, client))
+            .await?;
         body["clientId"] = json!(client);
         body["stats"] = json!(counts);
     }

@@ -1,0 +1,357 @@
+//! Shared test helpers: a real server on 127.0.0.1:0 with a temp data dir (in
+//! process, or the real binary as a child process), and a small HTTP client.
+
+#![allow(dead_code)]
+
+use ringlypro::app::Running;
+use ringlypro::clock::FixedClock;
+use ringlypro::config::Config;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    /// The error message of a 4xx JSON answer (panics when there is none).
+    pub fn error_message(&self) -> String {
+        let v = self.json();
+        let m = v["error"]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error.message in {}", self.body));
+        assert!(!m.is_empty());
+        m.to_string()
+    }
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+/// Sends any request; `body` is sent as-is.
+pub fn request(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> Resp {
+    let mut b = ureq::http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        b = b.header(*k, *v);
+    }
+    let req = b
+        .body(body.map(<[u8]>::to_vec).unwrap_or_default())
+        .expect("request");
+    let mut res = agent
+        .run(req)
+        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = res.status().as_u16();
+    let headers = res
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let body = res
+        .body_mut()
+        .with_config()
+        .limit(50 * 1024 * 1024)
+        .read_to_string()
+        .unwrap_or_default();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// A config for tests: temp data dir, port 0, cheap password hashing, generous
+/// rate limits (the rate-limit test sets its own).
+pub fn test_config(dir: &Path) -> Config {
+    let mut c = Config::for_data_dir(dir);
+    c.port = 0;
+    c.argon2_memory_kib = 64;
+    c.argon2_iterations = 1;
+    c.login_rate_limit = 1000;
+    c.register_rate_limit = 1000;
+    c.reset_rate_limit = 1000;
+    c
+}
+
+pub struct TestServer {
+    pub running: Running,
+    pub clock: FixedClock,
+    pub agent: ureq::Agent,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub fn start() -> Self {
+        Self::start_with(|_| {})
+    }
+
+    pub fn start_with(f: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut cfg = test_config(dir.path());
+        f(&mut cfg);
+        let clock = FixedClock::new(chrono::Utc::now());
+        let running = Running::start(cfg, Arc::new(clock.clone())).expect("server starts");
+        Self {
+            running,
+            clock,
+            agent: agent(),
+            dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        self.running.url(path)
+    }
+
+    pub fn req(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Resp {
+        let bearer = token.map(|t| format!("Bearer {t}"));
+        let mut headers: Vec<(&str, &str)> = vec![];
+        if let Some(b) = &bearer {
+            headers.push(("authorization", b));
+        }
+        let bytes = body.map(|b| serde_json::to_vec(b).expect("json"));
+        if bytes.is_some() {
+            headers.push(("content-type", "application/json"));
+        }
+        request(
+            &self.agent,
+            method,
+            &self.url(path),
+            &headers,
+            bytes.as_deref(),
+        )
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.req("GET", path, token, None)
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
+        self.req("POST", path, token, Some(body))
+    }
+
+    /// Registers a business and its owner; returns the session token and ids.
+    pub fn register(&self, email: &str) -> Account {
+        let r = self.post(
+            "/api/auth/register",
+            None,
+            &register_body(email, "a good passphrase"),
+        );
+        assert_eq!(r.status, 201, "register {email}: {}", r.body);
+        let v = r.json();
+        Account {
+            token: v["token"].as_str().expect("token").to_string(),
+            user_id: v["data"]["user"]["id"].as_i64().expect("user id"),
+            client_id: v["data"]["client"]["id"].as_i64().expect("client id"),
+            email: email.to_string(),
+        }
+    }
+
+    /// Runs a closure on a fresh connection to the server's database.
+    pub fn sql<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> T) -> T {
+        let conn = ringlypro::db::open_connection(&self.running.state.config.database_path)
+            .expect("open db");
+        f(&conn)
+    }
+}
+
+pub struct Account {
+    pub token: String,
+    pub user_id: i64,
+    pub client_id: i64,
+    pub email: String,
+}
+
+pub fn register_body(email: &str, password: &str) -> Value {
+    json!({
+        "email": email,
+        "password": password,
+        "firstName": "Ada",
+        "lastName": "Owner",
+        "businessName": "Ada's Salon",
+        "businessPhone": "(555) 212-0987",
+        "businessType": "salon",
+        "timezone": "America/Chicago",
+        "termsAccepted": true
+    })
+}
+
+/// Polls `f` until it returns Some, for up to 5 seconds.
+pub fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let t0 = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ---------- the real binary as a child process ----------
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_ringlypro"))
+}
+
+/// The binary with no configuration at all: a clean environment, run in `cwd`.
+pub fn bare_command(cwd: &Path) -> Command {
+    let mut c = Command::new(bin());
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(cwd);
+    c
+}
+
+/// Like [`bare_command`], with cheap hashing and generous rate limits for tests
+/// that create many accounts.
+pub fn command(cwd: &Path) -> Command {
+    let mut c = bare_command(cwd);
+    c.env("RINGLYPRO_ARGON2_MEMORY_KIB", "64")
+        .env("RINGLYPRO_ARGON2_ITERATIONS", "1")
+        .env("RINGLYPRO_REGISTER_RATE_LIMIT", "100000");
+    c
+}
+
+pub struct Proc {
+    pub child: Child,
+    pub base: String,
+    pub log: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Proc {
+    /// Starts `serve` and waits for the ready line; PORT=0 picks a free port.
+    pub fn serve(mut cmd: Command) -> Self {
+        cmd.arg("serve")
+            .env("PORT", "0")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn ringlypro");
+        let stderr = child.stderr.take().expect("stderr");
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let log2 = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let url = line.find("open http://").map(|i| {
+                    let rest = &line[i + "open ".len()..];
+                    rest.chars()
+                        .take_while(|c| !c.is_whitespace())
+                        .collect::<String>()
+                });
+                log2.lock().expect("log").push(line);
+                if let Some(url) = url {
+                    let _ = tx.send(url.trim_end_matches('/').to_string());
+                }
+            }
+        });
+        let base = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(b) => b,
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "server did not become ready: {:?}",
+                    log.lock().expect("log")
+                );
+            }
+        };
+        Self { child, base, log }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// SIGTERM and wait; returns the exit code.
+    pub fn terminate(mut self) -> i32 {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        let t0 = Instant::now();
+        loop {
+            if let Some(st) = self.child.try_wait().expect("wait") {
+                return st.code().unwrap_or(-1);
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(15),
+                "server did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log.lock().expect("log").join("\n")
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Sends only the head of a request announcing a `content_length` body, and
+/// reads the answer: what a client sees when the server refuses a body by size.
+pub fn head_only(base_url: &str, path: &str, content_length: usize) -> Resp {
+    use std::io::{Read, Write};
+    let addr = base_url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {content_length}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Resp {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}

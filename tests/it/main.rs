@@ -1,0 +1,9 @@
+//! Integration tests: one binary (fast links on 2 cores), modules per area.
+//! Every test starts the real server on 127.0.0.1:0 with a temp data dir.
+
+mod common;
+
+mod auth;
+mod bad_input;
+mod ops;
+mod tenancy;
