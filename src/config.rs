@@ -742,3 +742,15 @@ mod tests {
         assert!(e.contains("unknown setting 'prot'"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod readme_tests {
+    /// The README's configuration table lists every option the program reads.
+    #[test]
+    fn readme_documents_every_option() {
+        let readme = include_str!("../README.md");
+        for o in super::OPTIONS {
+            assert!(readme.contains(&format!("| `{}` |", o.env)), "README lacks {}", o.env);
+        }
+    }
+}

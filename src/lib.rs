@@ -14,6 +14,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod scheduling;
 pub mod web;
 
 pub use error::AppError;
