@@ -13,8 +13,12 @@ fn argon2(c: &mut Criterion) {
     let phc = h.hash("a good passphrase").expect("hash");
     let mut g = c.benchmark_group("argon2id_default_params");
     g.sample_size(20);
-    g.bench_function("hash", |b| b.iter(|| h.hash(black_box("a good passphrase"))));
-    g.bench_function("verify", |b| b.iter(|| h.verify(black_box("a good passphrase"), &phc)));
+    g.bench_function("hash", |b| {
+        b.iter(|| h.hash(black_box("a good passphrase")))
+    });
+    g.bench_function("verify", |b| {
+        b.iter(|| h.verify(black_box("a good passphrase"), &phc))
+    });
     g.finish();
 }
 
@@ -22,7 +26,9 @@ fn jwt(c: &mut Criterion) {
     let k = TokenKeys::new(&[7u8; 32]);
     let now = 1_800_000_000;
     let t = k.issue(1, 2, "owner@example.com", 0, now).expect("issue");
-    c.bench_function("jwt_issue", |b| b.iter(|| k.issue(1, 2, black_box("owner@example.com"), 0, now)));
+    c.bench_function("jwt_issue", |b| {
+        b.iter(|| k.issue(1, 2, black_box("owner@example.com"), 0, now))
+    });
     c.bench_function("jwt_verify", |b| b.iter(|| k.verify(black_box(&t), now)));
 }
 

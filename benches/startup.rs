@@ -8,9 +8,15 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn health_ok(addr: &str) -> bool {
-    let Ok(mut s) = TcpStream::connect(addr) else { return false };
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return false;
+    };
     let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
-    if s.write_all(format!("GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).is_err() {
+    if s.write_all(
+        format!("GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .is_err()
+    {
         return false;
     }
     let mut buf = String::new();
@@ -19,7 +25,10 @@ fn health_ok(addr: &str) -> bool {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(39123)
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(39123)
 }
 
 fn main() {
@@ -46,14 +55,19 @@ fn main() {
             .spawn()
             .expect("spawn");
         while !health_ok(&addr) {
-            assert!(t0.elapsed() < Duration::from_secs(10), "server did not become healthy");
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "server did not become healthy"
+            );
             std::thread::sleep(Duration::from_micros(200));
         }
         let took = t0.elapsed();
         if i > 0 {
             times.push(took);
         }
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
         let status = child.wait().expect("wait");
         if !status.success() {
             let mut err = String::new();

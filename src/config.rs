@@ -750,7 +750,11 @@ mod readme_tests {
     fn readme_documents_every_option() {
         let readme = include_str!("../README.md");
         for o in super::OPTIONS {
-            assert!(readme.contains(&format!("| `{}` |", o.env)), "README lacks {}", o.env);
+            assert!(
+                readme.contains(&format!("| `{}` |", o.env)),
+                "README lacks {}",
+                o.env
+            );
         }
     }
 }

@@ -150,7 +150,7 @@ impl<'a> Ctx<'a> {
             .find(|r| r.start_minute() <= minute && minute < r.end_minute())
             .ok_or(Unavailable::OutsideHours)?;
         let whole_minute = time.second() == 0 && time.nanosecond() == 0;
-        if !whole_minute || (minute - range.start_minute()) % self.step_min != 0 {
+        if !whole_minute || !(minute - range.start_minute()).is_multiple_of(self.step_min) {
             return Err(Unavailable::OffGrid {
                 every_min: self.step_min,
             });
@@ -340,14 +340,14 @@ impl Rules {
             out.sort_by_key(|s| ((s.starts_at_utc - target).abs(), s.starts_at_utc));
         }
         out.truncate(n);
-        if out.len() < n {
-            if let Some(next) = date.succ_opt() {
-                'days: for d in ctx.dates_from(next) {
-                    for slot in ctx.day_slots(d) {
-                        out.push(slot);
-                        if out.len() >= n {
-                            break 'days;
-                        }
+        if out.len() < n
+            && let Some(next) = date.succ_opt()
+        {
+            'days: for d in ctx.dates_from(next) {
+                for slot in ctx.day_slots(d) {
+                    out.push(slot);
+                    if out.len() >= n {
+                        break 'days;
                     }
                 }
             }

@@ -70,7 +70,7 @@ pub(crate) fn describe_minutes(m: u32) -> String {
             format!("{n} {unit}s")
         }
     };
-    if m > 0 && m % (24 * 60) == 0 {
+    if m > 0 && m.is_multiple_of(24 * 60) {
         plural(m / (24 * 60), "day")
     } else if m > 0 && m % 60 == 0 {
         plural(m / 60, "hour")
