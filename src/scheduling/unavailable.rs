@@ -72,7 +72,7 @@ pub(crate) fn describe_minutes(m: u32) -> String {
     };
     if m > 0 && m.is_multiple_of(24 * 60) {
         plural(m / (24 * 60), "day")
-    } else if m > 0 && m % 60 == 0 {
+    } else if m > 0 && m.is_multiple_of(60) {
         plural(m / 60, "hour")
     } else {
         plural(m, "minute")

@@ -143,7 +143,7 @@ fn assert_slot_obeys_rules(s: &Scenario, slot: &Slot) -> Result<(), TestCaseErro
     let range = r.hours.ranges(slot.date.weekday()).iter().find(|x| {
         x.start_minute() <= minute
             && minute + r.duration_min <= x.end_minute()
-            && (minute - x.start_minute()) % step == 0
+            && (minute - x.start_minute()).is_multiple_of(step)
     });
     prop_assert!(range.is_some(), "slot {:?} not inside opening hours", slot);
     if let Some(range) = range {
