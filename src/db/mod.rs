@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod clients;
+pub mod messages;
 pub mod outbox;
 pub mod status;
 
