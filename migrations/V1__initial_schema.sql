@@ -48,6 +48,7 @@ CREATE TABLE clients (
     auto_reload_amount_cents    INTEGER NOT NULL DEFAULT 2000 CHECK (auto_reload_amount_cents >= 0),
     auto_reload_threshold_cents INTEGER NOT NULL DEFAULT 500 CHECK (auto_reload_threshold_cents >= 0),
     ics_token                   TEXT UNIQUE,
+    contact_count               INTEGER NOT NULL DEFAULT 0,   -- kept by triggers, for fast pagination
     created_at                  TEXT    NOT NULL,
     updated_at                  TEXT    NOT NULL
 );
@@ -105,6 +106,8 @@ CREATE TABLE closures (
     client_id   INTEGER NOT NULL REFERENCES clients(id) ON DELETE CASCADE,
     from_date   TEXT    NOT NULL,
     to_date     TEXT    NOT NULL,
+    start_time  TEXT,               -- with end_time: only part of each day is closed
+    end_time    TEXT,
     reason      TEXT    NOT NULL DEFAULT '',
     created_at  TEXT    NOT NULL,
     CHECK (from_date <= to_date)
@@ -139,6 +142,12 @@ CREATE VIRTUAL TABLE contacts_fts USING fts5 (
     contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE TRIGGER contacts_count_insert AFTER INSERT ON contacts BEGIN
+    UPDATE clients SET contact_count = contact_count + 1 WHERE id = new.client_id;
+END;
+CREATE TRIGGER contacts_count_delete AFTER DELETE ON contacts BEGIN
+    UPDATE clients SET contact_count = contact_count - 1 WHERE id = old.client_id;
+END;
 CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts BEGIN
     INSERT INTO contacts_fts (rowid, first_name, last_name, email, notes, phone_digits)
     VALUES (new.id, new.first_name, new.last_name, new.email, new.notes,

@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod booking;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -14,7 +15,9 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod nlu;
 pub mod scheduling;
+pub mod texts;
 pub mod web;
 
 pub use error::AppError;

@@ -3,6 +3,7 @@
 //! directly (safe beside a running server: WAL and a busy timeout).
 
 mod backup;
+pub mod nlu;
 mod serve;
 mod tenant;
 mod user;
@@ -54,6 +55,9 @@ pub enum Command {
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Run the speech understanding on a sentence and print JSON (no server needed).
+    #[command(subcommand)]
+    Nlu(nlu::NluCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -68,6 +72,10 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     if let Command::Config(ConfigCommand::Check) = command {
         return Ok(config_check(cli.config));
     }
+    if let Command::Nlu(n) = &command {
+        println!("{}", nlu::answer(n));
+        return Ok(0);
+    }
     let (config, _raw) = Config::load(cli.config.as_deref())?;
     match command {
         Command::Serve => serve::run(config).map(|()| 0),
@@ -76,7 +84,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Restore { file } => backup::restore(&config, &file).map(|()| 0),
         Command::Tenant(t) => tenant::run(&config, t).map(|()| 0),
         Command::User(u) => user::run(&config, u).map(|()| 0),
-        Command::Config(_) => Ok(0),
+        Command::Config(_) | Command::Nlu(_) => Ok(0),
     }
 }
 

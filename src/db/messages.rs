@@ -69,13 +69,21 @@ pub fn is_opted_out(conn: &Connection, client: ClientId, phone: &str) -> Result<
 
 /// Writes the message row and its outbox row (same transaction as the caller's
 /// change). The sender is the business's own number; nobody can pick another.
-pub fn queue_sms(conn: &Connection, sms: &NewSms<'_>, now: DateTime<Utc>) -> Result<Queued, AppError> {
+pub fn queue_sms(
+    conn: &Connection,
+    sms: &NewSms<'_>,
+    now: DateTime<Utc>,
+) -> Result<Queued, AppError> {
     if is_opted_out(conn, sms.client_id, sms.to.as_str())? {
         return Ok(Queued::OptedOut);
     }
     let key = format!("sms:{}:{}", sms.client_id, sms.idempotency_key);
     let exists: Option<i64> = conn
-        .query_row("SELECT id FROM outbox WHERE idempotency_key = ?1", [&key], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM outbox WHERE idempotency_key = ?1",
+            [&key],
+            |r| r.get(0),
+        )
         .optional()?;
     if exists.is_some() {
         return Ok(Queued::Duplicate);

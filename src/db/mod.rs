@@ -9,10 +9,13 @@
 //! not stop at one fsync per request. Reads go to a small pool of read-only
 //! connections on blocking threads (WAL lets them run beside the writer).
 
+pub mod appointments;
 pub mod auth;
 pub mod clients;
+pub mod contacts;
 pub mod messages;
 pub mod outbox;
+pub mod settings;
 pub mod status;
 
 use crate::error::AppError;

@@ -261,3 +261,46 @@ where
             })
     }
 }
+
+/// Query parameters whose rejection is a 400 in our JSON format.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| ApiQuery(v))
+            .map_err(|e| {
+                AppError::BadRequest(format!("The query string is not valid: {}", e.body_text()))
+            })
+    }
+}
+
+/// Parses an optional whole-number query parameter within bounds.
+pub fn int_param(
+    name: &str,
+    v: Option<&str>,
+    default: i64,
+    min: i64,
+    max: i64,
+) -> Result<i64, AppError> {
+    let Some(v) = v.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(default);
+    };
+    let n: i64 = v.parse().map_err(|_| {
+        AppError::validation(name, format!("{name} must be a whole number, not '{v}'"))
+    })?;
+    if n < min || n > max {
+        return Err(AppError::validation(
+            name,
+            format!("{name} must be between {min} and {max}"),
+        ));
+    }
+    Ok(n)
+}

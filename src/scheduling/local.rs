@@ -58,3 +58,9 @@ pub(crate) fn resolve_minute(tz: Tz, date: NaiveDate, minute: u32) -> Option<Res
         midnight.checked_add_signed(Duration::minutes(i64::from(minute.min(MINUTES_PER_DAY))))?;
     resolve(tz, naive)
 }
+
+/// The instant of a local date and time in `tz` (first occurrence when
+/// ambiguous); `None` when that local time does not exist.
+pub fn local_to_utc(tz: Tz, date: NaiveDate, time: chrono::NaiveTime) -> Option<DateTime<Utc>> {
+    exists(tz, NaiveDateTime::new(date, time))
+}

@@ -18,6 +18,7 @@ mod unavailable;
 
 pub use error::SettingsError;
 pub use hours::{MINUTES_PER_DAY, TimeRange, WeeklyHours, parse_hours_json};
+pub use local::local_to_utc;
 pub use rules::{
     Booked, Closure, MAX_BUFFER_MIN, MAX_DURATION_MIN, MAX_HORIZON_DAYS, MAX_MIN_NOTICE_MIN,
     Period, Rules, Slot, parse_tz,

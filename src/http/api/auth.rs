@@ -8,8 +8,9 @@
 use crate::app::AppState;
 use crate::auth::{password, random_token, sha256_hex};
 use crate::db::{self, auth::ResetToken, outbox};
-use crate::domain::{E164, Email, TimeZone, UserId};
+use crate::domain::{Email, TimeZone, UserId};
 use crate::error::AppError;
+use crate::http::api::input::{email, language, phone, required, text, website};
 use crate::http::extract::{ApiJson, ApiPath, ClientIp, CurrentUser, SESSION_COOKIE, TokenSource};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -36,78 +37,6 @@ pub fn router() -> Router<AppState> {
 }
 
 const RESET_VALID_HOURS: i64 = 1;
-
-// ---------- input checking shared by the routes ----------
-
-fn text(field: &str, v: Option<String>, max: usize) -> Result<Option<String>, AppError> {
-    let Some(v) = v else { return Ok(None) };
-    let v = v.trim().to_string();
-    if v.is_empty() {
-        return Ok(None);
-    }
-    if v.chars().count() > max {
-        return Err(AppError::validation(
-            field,
-            format!("{field} must be at most {max} characters"),
-        ));
-    }
-    if v.chars().any(|c| c.is_control()) {
-        return Err(AppError::validation(
-            field,
-            format!("{field} cannot contain control characters"),
-        ));
-    }
-    Ok(Some(v))
-}
-
-fn required(field: &str, v: String, max: usize) -> Result<String, AppError> {
-    text(field, Some(v), max)?
-        .ok_or_else(|| AppError::validation(field, format!("{field} is required")))
-}
-
-fn email(field: &str, v: &str) -> Result<Email, AppError> {
-    Email::parse(v).map_err(|m| AppError::validation(field, m))
-}
-
-fn phone(field: &str, v: &str) -> Result<E164, AppError> {
-    E164::parse(v).map_err(|m| AppError::validation(field, m))
-}
-
-fn website(v: Option<String>) -> Result<Option<String>, AppError> {
-    let Some(v) = text("websiteUrl", v, 500)? else {
-        return Ok(None);
-    };
-    let with_scheme = if v.starts_with("http://") || v.starts_with("https://") {
-        v
-    } else {
-        format!("https://{v}")
-    };
-    let host = with_scheme
-        .split("://")
-        .nth(1)
-        .unwrap_or("")
-        .split('/')
-        .next()
-        .unwrap_or("");
-    if host.is_empty() || !host.contains('.') || with_scheme.contains(char::is_whitespace) {
-        return Err(AppError::validation(
-            "websiteUrl",
-            "websiteUrl must be a web address such as https://example.com",
-        ));
-    }
-    Ok(Some(with_scheme))
-}
-
-fn language(v: Option<String>) -> Result<Option<String>, AppError> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some("en") | Some("es") => Ok(v.map(|s| s.trim().to_string())),
-        Some(_) => Err(AppError::validation(
-            "language",
-            "language must be en or es",
-        )),
-    }
-}
 
 fn check_password(field: &str, pw: &str, email: &str) -> Result<(), AppError> {
     password::check_rules(pw, email).map_err(|m| AppError::validation(field, m))
