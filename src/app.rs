@@ -190,6 +190,7 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let grace = Duration::from_secs(state.config.shutdown_grace_secs);
     let db = state.db.clone();
+    let jobs = tokio::spawn(crate::reminders::run_forever(state.clone()));
     let router = crate::http::router(state);
     let signalled = Arc::new(tokio::sync::Notify::new());
     let notify = signalled.clone();
@@ -208,6 +209,7 @@ pub async fn serve(
             tracing::warn!(grace_secs = grace.as_secs(), "requests still running after the grace period; stopping anyway");
         }
     }
+    jobs.abort();
     let closer = db.clone();
     tokio::task::spawn_blocking(move || closer.close())
         .await

@@ -62,7 +62,15 @@ pub struct Refusal {
 impl Refusal {
     /// The API's answer: 409 when the slot is taken, 400 for other reasons.
     pub fn into_app_error(self) -> AppError {
-        let mut msg = self.reason.to_string();
+        let reason = self.reason.to_string();
+        let mut first = reason.chars();
+        let mut msg: String = first
+            .next()
+            .map(|c| c.to_uppercase().chain(first).collect())
+            .unwrap_or_default();
+        if !msg.ends_with('.') {
+            msg.push('.');
+        }
         if !self.alternatives.is_empty() {
             let alts: Vec<String> = self
                 .alternatives

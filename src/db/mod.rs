@@ -13,6 +13,7 @@ pub mod appointments;
 pub mod auth;
 pub mod clients;
 pub mod contacts;
+pub mod dashboard;
 pub mod messages;
 pub mod outbox;
 pub mod settings;

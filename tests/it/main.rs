@@ -5,5 +5,6 @@ mod common;
 
 mod auth;
 mod bad_input;
+mod crm;
 mod ops;
 mod tenancy;

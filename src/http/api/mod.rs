@@ -3,6 +3,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod contacts;
+pub mod dashboard;
 pub mod input;
 pub mod settings;
 pub mod status;
@@ -15,6 +16,7 @@ pub fn router() -> Router<AppState> {
         .merge(appointments::router())
         .merge(auth::router())
         .merge(contacts::router())
+        .merge(dashboard::router())
         .merge(settings::router())
         .merge(status::router())
 }

@@ -172,6 +172,17 @@ impl TestServer {
         }
     }
 
+    /// Signs in (password "a good passphrase") and returns a fresh token.
+    pub fn login(&self, email: &str) -> String {
+        let r = self.post(
+            "/api/auth/login",
+            None,
+            &json!({"email": email, "password": "a good passphrase"}),
+        );
+        assert_eq!(r.status, 200, "login {email}: {}", r.body);
+        r.json()["token"].as_str().expect("token").to_string()
+    }
+
     /// Runs a closure on a fresh connection to the server's database.
     pub fn sql<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> T) -> T {
         let conn = ringlypro::db::open_connection(&self.running.state.config.database_path)
