@@ -44,10 +44,10 @@ pub fn decide(
         return Decision::Wait;
     }
     let hour = now.with_timezone(&tz).hour();
-    if hour >= QUIET_FROM_HOUR || hour < QUIET_UNTIL_HOUR {
-        Decision::Wait
-    } else {
+    if (QUIET_UNTIL_HOUR..QUIET_FROM_HOUR).contains(&hour) {
         Decision::Send
+    } else {
+        Decision::Wait
     }
 }
 
