@@ -592,14 +592,7 @@ fn reminders_go_once_outside_quiet_hours() {
         .enable_all()
         .build()
         .unwrap();
-    let run = |s: &TestServer| {
-        rt.block_on(ringlypro::reminders::run_once(&state))
-            .map(|n| {
-                let _ = s;
-                n
-            })
-            .unwrap()
-    };
+    let run = |_: &TestServer| rt.block_on(ringlypro::reminders::run_once(&state)).unwrap();
     s.clock.set(at("2027-01-05T15:00:00Z")); // 25 h before
     assert_eq!(run(&s), 0);
     s.clock.set(at("2027-01-05T16:30:00Z")); // 23.5 h before, 10:30 local
