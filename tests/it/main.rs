@@ -6,5 +6,6 @@ mod common;
 mod auth;
 mod bad_input;
 mod crm;
+mod nlu_cli;
 mod ops;
 mod tenancy;
