@@ -10,9 +10,12 @@
 //! connections on blocking threads (WAL lets them run beside the writer).
 
 pub mod auth;
+pub mod calls;
 pub mod clients;
 pub mod messages;
+pub mod numbers;
 pub mod outbox;
+pub mod sms_replies;
 pub mod status;
 
 use crate::error::AppError;
