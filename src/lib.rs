@@ -3,10 +3,13 @@
 //! The crate is laid out by what each part owns: `config` (settings), `db` (all SQL),
 //! `auth` (passwords, tokens, rate limits), `http` (axum routes, extractors, errors),
 //! `web` (server-rendered pages), `domain` (validated value types) and `cli` (the
-//! admin subcommands). Decision logic lives in plain modules without I/O.
+//! admin subcommands), `providers` (Twilio and other external services),
+//! `outbox` (the delivery worker) and `voice` (TwiML). Decision logic lives in
+//! plain modules without I/O.
 
 pub mod app;
 pub mod auth;
+pub mod billing_hook;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -14,7 +17,11 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod outbox;
+pub mod providers;
 pub mod scheduling;
+pub mod sms;
+pub mod voice;
 pub mod web;
 
 pub use error::AppError;
