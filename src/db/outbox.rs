@@ -129,9 +129,9 @@ pub fn hold_due(
         conn.execute(
             "UPDATE messages SET error_message = ?1, updated_at = ?2
              WHERE id IN (SELECT message_id FROM outbox WHERE channel = 'sms' AND status = 'held'
-                            AND last_error = ?1 AND message_id IS NOT NULL)
+                            AND last_error = ?3 AND message_id IS NOT NULL)
                AND status = 'queued'",
-            params![format!("Held: {reason}"), ts],
+            params![format!("Held: {reason}"), ts, reason],
         )?;
     }
     Ok(n)

@@ -5,5 +5,7 @@ mod common;
 
 mod auth;
 mod bad_input;
+mod calls;
+mod messages;
 mod ops;
 mod tenancy;
