@@ -82,12 +82,15 @@ async fn round(state: &AppState) -> Result<usize, AppError> {
         return Ok(held_email + held);
     }
     let lease = chrono::Duration::seconds(LEASE_SECS);
-    let claimed = state
+    let outbox::Claim {
+        items: claimed,
+        failed,
+    } = state
         .db
         .write(move |c| outbox::claim_due_sms(c, now, lease, MAX_ATTEMPTS, BATCH))
         .await?;
     if claimed.is_empty() {
-        return Ok(held_email);
+        return Ok(held_email + failed);
     }
     let callback = state
         .config
@@ -133,7 +136,7 @@ async fn round(state: &AppState) -> Result<usize, AppError> {
             Ok(())
         })
         .await?;
-    Ok(held_email + handled)
+    Ok(held_email + failed + handled)
 }
 
 /// Puts back in the queue SMS held only because Twilio was not configured,

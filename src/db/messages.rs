@@ -427,7 +427,8 @@ pub struct Thread {
     pub contact_name: Option<String>,
     pub message_count: i64,
     pub inbound_count: i64,
-    /// Inbound messages that came after the business's last message to this number.
+    /// Inbound messages that came after the business's last message to this
+    /// number (automatic keyword replies do not count as an answer).
     pub unread_count: i64,
     pub last_message: Message,
 }
@@ -448,7 +449,7 @@ pub fn threads(
         "WITH t AS (
              SELECT {PARTY} AS party, max(id) AS last_id, count(*) AS total,
                     sum(direction = 'inbound') AS inbound,
-                    coalesce(max(CASE WHEN direction = 'outbound' THEN id END), 0) AS last_out
+                    coalesce(max(CASE WHEN direction = 'outbound' AND kind <> 'auto_reply' THEN id END), 0) AS last_out
              FROM messages WHERE client_id = ?1 GROUP BY party
          )
          SELECT t.party, t.total, t.inbound,

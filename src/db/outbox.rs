@@ -159,17 +159,25 @@ pub fn release_held(
     )?)
 }
 
+/// What a claim took, and how many due items it failed on the spot.
+#[derive(Debug, Default)]
+pub struct Claim {
+    pub items: Vec<ClaimedSms>,
+    pub failed: usize,
+}
+
 /// Takes up to `limit` due SMS items: `pending` ones whose time has come, and
 /// `sending` ones whose lease ran out (a crash between sending and recording).
 /// Each becomes `sending` with one more attempt and a lease of `lease` from now.
-/// Items that already used `max_attempts` fail instead.
+/// Items that already used `max_attempts` fail instead, and so do items whose
+/// recipient has opted out since they were queued.
 pub fn claim_due_sms(
     conn: &Connection,
     now: DateTime<Utc>,
     lease: chrono::Duration,
     max_attempts: i64,
     limit: i64,
-) -> Result<Vec<ClaimedSms>, AppError> {
+) -> Result<Claim, AppError> {
     let ts = to_db(now);
     let mut stmt = conn.prepare(
         "SELECT o.id, o.client_id, o.message_id,
@@ -196,8 +204,22 @@ pub fn claim_due_sms(
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let lease_until = to_db(now + lease);
-    let mut claimed = Vec::with_capacity(due.len());
+    let mut claim = Claim::default();
     for mut item in due {
+        if let Some(client) = item.client_id.map(ClientId::from_trusted)
+            && crate::db::messages::is_opted_out(conn, client, &item.to)?
+        {
+            // They replied STOP after this was queued: it is never sent.
+            mark_failed(
+                conn,
+                &item,
+                None,
+                "not sent: the recipient replied STOP",
+                now,
+            )?;
+            claim.failed += 1;
+            continue;
+        }
         if item.attempts >= max_attempts {
             mark_failed(
                 conn,
@@ -206,6 +228,7 @@ pub fn claim_due_sms(
                 &format!("gave up after {} attempts", item.attempts),
                 now,
             )?;
+            claim.failed += 1;
             continue;
         }
         conn.execute(
@@ -214,9 +237,9 @@ pub fn claim_due_sms(
             params![item.id, lease_until],
         )?;
         item.attempts += 1;
-        claimed.push(item);
+        claim.items.push(item);
     }
-    Ok(claimed)
+    Ok(claim)
 }
 
 /// Records a delivery the provider accepted: the outbox item is done and the

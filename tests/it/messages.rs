@@ -402,7 +402,10 @@ fn client_idempotency_key_queues_one_message() {
 
 #[test]
 fn stop_blocks_texts_until_start() {
-    let (_fake, s, a) = setup(0);
+    let (fake, s, a) = setup(0);
+    // Queued before the STOP, delivered after it: never sent.
+    let early = send(&s, &a.token, CUSTOMER, "Queued before STOP");
+    assert_eq!(early.status, 201);
     let stop = s.twilio_post(
         "/webhook/twilio/sms",
         &inbound("SM400", CUSTOMER, SALON, " Stop "),
@@ -420,6 +423,16 @@ fn stop_blocks_texts_until_start() {
     );
     assert!(again.body.ends_with("<Response/>"), "{}", again.body);
 
+    assert_eq!(s.run_outbox(), 1);
+    assert!(
+        fake.received().is_empty(),
+        "nothing goes to a number that said STOP"
+    );
+    let early_id = early.json()["data"]["message"]["id"].as_i64().unwrap();
+    assert_eq!(
+        s.scalar::<String>("SELECT status FROM messages WHERE id = ?1", [early_id]),
+        "failed"
+    );
     let r = send(&s, &a.token, CUSTOMER, "Come back!");
     assert_eq!(r.status, 409, "{}", r.body);
     let msg = r.error_message();
@@ -901,5 +914,34 @@ fn sending_needs_a_number_of_your_own() {
         r.error_message().contains("unknown field `from`"),
         "{}",
         r.body
+    );
+}
+
+#[test]
+fn outbox_gives_up_after_eight_attempts() {
+    let (fake, s, a) = setup(0);
+    fake.fail_next(20, 503);
+    let id = send(&s, &a.token, CUSTOMER, "never arrives").json()["data"]["message"]["id"]
+        .as_i64()
+        .unwrap();
+    for _ in 0..12 {
+        s.run_outbox();
+        s.clock.advance(Duration::hours(2));
+    }
+    assert_eq!(fake.received().len(), 8, "eight attempts, then no more");
+    assert!(fake.created().is_empty());
+    let (status, error): (String, String) = s.sql(|c| {
+        c.query_row(
+            "SELECT status, error_message FROM messages WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    });
+    assert_eq!(status, "failed");
+    assert!(error.contains("Internal Server Error"), "{error}");
+    assert_eq!(
+        s.scalar::<String>("SELECT status FROM outbox WHERE message_id = ?1", [id]),
+        "failed"
     );
 }
