@@ -2,10 +2,10 @@
 //!
 //! The crate is laid out by what each part owns: `config` (settings), `db` (all SQL),
 //! `auth` (passwords, tokens, rate limits), `http` (axum routes, extractors, errors),
-//! `web` (server-rendered pages), `domain` (validated value types) and `cli` (the
+//! `web` (server-rendered pages), `domain` (validated value types), `cli` (the
 //! admin subcommands), `providers` (Twilio and other external services),
-//! `outbox` (the delivery worker) and `voice` (TwiML). Decision logic lives in
-//! plain modules without I/O.
+//! `outbox` (the delivery worker), `sms` (keywords and replies) and `voice`
+//! (TwiML). Decision logic lives in plain modules without I/O.
 
 pub mod app;
 pub mod auth;

@@ -65,6 +65,9 @@ pub async fn run_once(state: &AppState) -> usize {
 
 async fn round(state: &AppState) -> Result<usize, AppError> {
     let now = state.clock.now();
+    if !state.db.read(move |c| outbox::anything_due(c, now)).await? {
+        return Ok(0);
+    }
     let held_email = state
         .db
         .write(move |c| outbox::hold_due(c, Channel::Email, NO_MAILER, now))

@@ -111,6 +111,16 @@ pub struct ClaimedSms {
     pub attempts: i64,
 }
 
+/// True when some SMS or email is due now (a cheap read, so an idle worker
+/// does not open write transactions).
+pub fn anything_due(conn: &Connection, now: DateTime<Utc>) -> Result<bool, AppError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?1)",
+        [to_db(now)],
+        |r| r.get(0),
+    )?)
+}
+
 /// Holds every due item of `channel` with a reason the dashboard can show
 /// (e.g. Twilio is not configured); nothing is dropped. Returns how many.
 pub fn hold_due(

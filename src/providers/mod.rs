@@ -95,7 +95,12 @@ pub struct Providers {
 impl Providers {
     pub fn from_config(config: &Config) -> Self {
         let sms: Arc<dyn SmsSender> = match &config.twilio {
-            Some(t) => Arc::new(twilio::TwilioSms::new(t, &config.twilio_api_base)),
+            Some(t) => {
+                let base = Some(config.twilio_api_base.as_str())
+                    .filter(|b| !b.is_empty())
+                    .unwrap_or(twilio::DEFAULT_API_BASE);
+                Arc::new(twilio::TwilioSms::new(t, base))
+            }
             None => Arc::new(OfflineSms),
         };
         Self { sms }

@@ -12,6 +12,9 @@ use std::time::Duration;
 
 pub const IDEMPOTENCY_HEADER: &str = "I-Twilio-Idempotency-Token";
 
+/// Twilio's REST API, used when TWILIO_API_BASE is empty.
+pub const DEFAULT_API_BASE: &str = "https://api.twilio.com";
+
 /// Largest response body read from Twilio.
 const MAX_RESPONSE_BYTES: u64 = 256 * 1024;
 

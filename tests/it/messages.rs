@@ -899,7 +899,10 @@ fn tenants_never_see_each_others_threads() {
 
 #[test]
 fn sending_needs_a_number_of_your_own() {
-    let (_fake, s, _a) = setup(0);
+    let (_fake, s, a) = setup(0);
+    let own = send(&s, &a.token, SALON, "note to self");
+    assert_eq!(own.status, 400, "{}", own.body);
+    assert!(own.error_message().contains("own RinglyPro number"));
     let c = s.register("nonumber@example.com");
     let r = send(&s, &c.token, CUSTOMER, "hi");
     assert_eq!(r.status, 409, "{}", r.body);

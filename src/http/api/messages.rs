@@ -136,10 +136,16 @@ async fn send_sms(
     let (message, created) = state
         .db
         .write(move |c| {
-            if numbers::number_of(c, client)?.is_none() {
+            let Some(own) = numbers::number_of(c, client)? else {
                 return Err(AppError::conflict(
                     "Your business has no RinglyPro number yet, so there is nothing to text from. Attach a number first.",
                     None,
+                ));
+            };
+            if own == to.as_str() {
+                return Err(AppError::validation(
+                    "to",
+                    "that is your business's own RinglyPro number; texts go to customers",
                 ));
             }
             let opted_out = || {

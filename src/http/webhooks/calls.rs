@@ -34,14 +34,18 @@ pub async fn status(
         .unwrap_or("inbound")
         .to_ascii_lowercase();
     let outbound = direction.starts_with("outbound");
-    let from = optional(&req, "From", 64)?
-        .or(optional(&req, "Caller", 64)?)
-        .unwrap_or("anonymous")
-        .to_string();
-    let to = optional(&req, "To", 64)?
-        .or(optional(&req, "Called", 64)?)
-        .unwrap_or("")
-        .to_string();
+    // Numbers in E.164 when they are numbers ("anonymous", SIP addresses stay as sent).
+    let normalise = |v: &str| E164::parse(v).map_or_else(|_| v.to_string(), |e| e.to_string());
+    let from = normalise(
+        optional(&req, "From", 64)?
+            .or(optional(&req, "Caller", 64)?)
+            .unwrap_or("anonymous"),
+    );
+    let to = normalise(
+        optional(&req, "To", 64)?
+            .or(optional(&req, "Called", 64)?)
+            .unwrap_or(""),
+    );
     let duration_secs = match optional(&req, "CallDuration", 12)? {
         None => None,
         Some(d) => match d.parse::<i64>() {
