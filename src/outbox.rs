@@ -105,11 +105,17 @@ async fn round(state: &AppState) -> Result<usize, AppError> {
             claimed
                 .into_iter()
                 .map(|item| {
+                    // The message id rides along so a status callback that
+                    // beats our own record of the sid still finds its message.
+                    let cb = callback.as_ref().map(|base| match item.message_id {
+                        Some(id) => format!("{base}?m={id}"),
+                        None => base.clone(),
+                    });
                     let r = sms.send(
                         &item.from,
                         &item.to,
                         &item.body,
-                        callback.as_deref(),
+                        cb.as_deref(),
                         &item.idempotency_key,
                     );
                     (item, r)

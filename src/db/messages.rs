@@ -295,6 +295,19 @@ pub fn reply_for(
         .optional()?)
 }
 
+/// Gives an outbound message that has no sid yet the sid a status callback
+/// reports for it (the callback beat the worker's own record). The message id
+/// comes from the callback URL we gave Twilio, so the pair is Twilio-signed.
+pub fn adopt_sid(conn: &Connection, message_id: i64, twilio_sid: &str) -> Result<bool, AppError> {
+    let n = conn.execute(
+        "UPDATE messages SET twilio_sid = ?2
+         WHERE id = ?1 AND direction = 'outbound' AND twilio_sid IS NULL
+           AND NOT EXISTS (SELECT 1 FROM messages WHERE twilio_sid = ?2)",
+        params![message_id, twilio_sid],
+    )?;
+    Ok(n == 1)
+}
+
 /// How far a message has got; a status callback never moves a message back.
 fn status_rank(s: &str) -> Option<u8> {
     Some(match s {

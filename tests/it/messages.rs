@@ -198,7 +198,7 @@ fn outbox_retries_until_twilio_accepts_and_sends_once() {
     assert_eq!(last.field("Body"), Some("Your table is ready"));
     assert_eq!(
         last.field("StatusCallback"),
-        Some(format!("{WEBHOOK_BASE}/webhook/twilio/sms-status").as_str())
+        Some(format!("{WEBHOOK_BASE}/webhook/twilio/sms-status?m={id}").as_str())
     );
     let token = last.idempotency_token.clone().expect("idempotency token");
     assert!(
@@ -946,5 +946,46 @@ fn outbox_gives_up_after_eight_attempts() {
     assert_eq!(
         s.scalar::<String>("SELECT status FROM outbox WHERE message_id = ?1", [id]),
         "failed"
+    );
+}
+
+#[test]
+fn status_callback_that_beats_the_worker_still_counts() {
+    let (_fake, s, a) = setup(0);
+    let id = send(&s, &a.token, CUSTOMER, "quick").json()["data"]["message"]["id"]
+        .as_i64()
+        .unwrap();
+    // Twilio's "delivered" arrives before the worker has written the sid down.
+    let path = format!("/webhook/twilio/sms-status?m={id}");
+    let r = s.twilio_post(
+        &path,
+        &[
+            ("MessageSid", "SMearly0001"),
+            ("MessageStatus", "delivered"),
+        ],
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        s.scalar::<String>("SELECT status FROM messages WHERE id = ?1", [id]),
+        "delivered"
+    );
+    assert_eq!(s.run_outbox(), 1);
+    assert_eq!(
+        s.scalar::<String>("SELECT status FROM messages WHERE id = ?1", [id]),
+        "delivered",
+        "the worker's 'sent' does not undo it"
+    );
+    // A message that has its sid is never re-pointed by another callback.
+    let r = s.twilio_post(
+        &path,
+        &[("MessageSid", "SMother0002"), ("MessageStatus", "failed")],
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        s.scalar::<i64>(
+            "SELECT count(*) FROM messages WHERE twilio_sid = 'SMother0002'",
+            []
+        ),
+        0
     );
 }

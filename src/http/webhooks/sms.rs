@@ -158,20 +158,31 @@ pub async fn status(
     }
     let error_code = optional(&req, "ErrorCode", 16)?.map(str::to_string);
     let error_message = optional(&req, "ErrorMessage", 500)?.map(str::to_string);
+    let message_id = req.query("m").and_then(|m| m.parse::<i64>().ok());
     let now = state.clock.now();
     let sid_for_log = message_sid.clone();
     let status_for_log = status.clone();
     let result = state
         .db
         .write(move |c| {
-            db::messages::apply_status(
-                c,
-                &message_sid,
-                &status,
-                error_code.as_deref(),
-                error_message.as_deref(),
-                now,
-            )
+            let apply = |c| {
+                db::messages::apply_status(
+                    c,
+                    &message_sid,
+                    &status,
+                    error_code.as_deref(),
+                    error_message.as_deref(),
+                    now,
+                )
+            };
+            match (apply(c)?, message_id) {
+                (messages::StatusUpdate::UnknownSid, Some(id))
+                    if messages::adopt_sid(c, id, &message_sid)? =>
+                {
+                    apply(c)
+                }
+                (r, _) => Ok(r),
+            }
         })
         .await?;
     match result {

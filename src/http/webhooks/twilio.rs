@@ -96,6 +96,8 @@ fn decode_component(s: &[u8]) -> Result<String, String> {
 #[derive(Debug, Clone)]
 pub struct TwilioRequest {
     params: Vec<(String, String)>,
+    /// The query string of the URL Twilio called (covered by the signature).
+    query: Vec<(String, String)>,
 }
 
 impl TwilioRequest {
@@ -114,6 +116,14 @@ impl TwilioRequest {
 
     pub fn params(&self) -> &[(String, String)] {
         &self.params
+    }
+
+    /// A parameter of the URL's query string (one we put in a callback URL).
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -301,7 +311,12 @@ where
                 ));
             }
         }
-        Ok(Self { params })
+        let query = parts
+            .uri
+            .query()
+            .and_then(|q| parse_form(q.as_bytes()).ok())
+            .unwrap_or_default();
+        Ok(Self { params, query })
     }
 }
 
