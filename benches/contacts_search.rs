@@ -9,14 +9,99 @@ use ringlypro::db::contacts::{self, ListQuery, NewContact, SortBy};
 use ringlypro::domain::{ClientId, E164, Email};
 use std::time::{Duration, Instant};
 
-const FIRST: &[&str] = &["Ada", "Grace", "Alan", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances", "John", "Radia", "Tim", "Hedy", "Edsger", "Katherine", "Donald", "Mary", "Niklaus", "Sophie", "Guido", "Inés", "Ramón", "Lucía", "José", "María", "Carmen", "Jorge", "Elena", "Pablo", "Sofía"];
-const LAST: &[&str] = &["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts"];
+const FIRST: &[&str] = &[
+    "Ada",
+    "Grace",
+    "Alan",
+    "Linus",
+    "Margaret",
+    "Dennis",
+    "Barbara",
+    "Ken",
+    "Frances",
+    "John",
+    "Radia",
+    "Tim",
+    "Hedy",
+    "Edsger",
+    "Katherine",
+    "Donald",
+    "Mary",
+    "Niklaus",
+    "Sophie",
+    "Guido",
+    "Inés",
+    "Ramón",
+    "Lucía",
+    "José",
+    "María",
+    "Carmen",
+    "Jorge",
+    "Elena",
+    "Pablo",
+    "Sofía",
+];
+const LAST: &[&str] = &[
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+];
 
 fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let n: usize = std::env::var("RINGLYPRO_BENCH_CONTACTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let n: usize = std::env::var("RINGLYPRO_BENCH_CONTACTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let quick = !std::env::args().any(|a| a == "--bench");
     let n = if quick { n.min(2_000) } else { n };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -51,12 +136,23 @@ fn main() {
         for _ in 0..10_000.min(n - i) {
             let first = FIRST[i % FIRST.len()];
             let last = LAST[(i / FIRST.len()) % LAST.len()];
-            let phone = format!("+1{}{:03}{:04}", 200 + (i / 10_000_000) % 800, 200 + (i / 10_000) % 800, i % 10_000);
+            let phone = format!(
+                "+1{}{:03}{:04}",
+                200 + (i / 10_000_000) % 800,
+                200 + (i / 10_000) % 800,
+                i % 10_000
+            );
             let c = NewContact {
                 first_name: first.into(),
                 last_name: format!("{last}{}", if i % 7 == 0 { "-Ortiz" } else { "" }),
                 phone: E164::parse(&phone).expect("phone"),
-                email: Email::parse(&format!("{}.{}{}@example.com", first.to_lowercase(), last.to_lowercase(), i)).ok(),
+                email: Email::parse(&format!(
+                    "{}.{}{}@example.com",
+                    first.to_lowercase(),
+                    last.to_lowercase(),
+                    i
+                ))
+                .ok(),
                 notes: (i % 5 == 0).then(|| "prefers mornings, referred by a friend".to_string()),
                 source: "import".into(),
                 language: None,
@@ -67,14 +163,33 @@ fn main() {
         tx.commit().expect("commit");
     }
     let seed = t0.elapsed();
-    let queries = ["smith", "Garcia", "ada", "maría lópez", "margaret.king", "555-212", "2120987", "0042", "mornings", "Hernandez-Ortiz", "zzzz", "tim rob"];
+    let queries = [
+        "smith",
+        "Garcia",
+        "ada",
+        "maría lópez",
+        "margaret.king",
+        "555-212",
+        "2120987",
+        "0042",
+        "mornings",
+        "Hernandez-Ortiz",
+        "zzzz",
+        "tim rob",
+    ];
     let conn = ringlypro::db::open_read_only(&path).expect("reader");
     let rounds = if quick { 5 } else { 200 };
     let mut times: Vec<Duration> = Vec::with_capacity(queries.len() * rounds);
     let mut hits = 0i64;
     for _ in 0..rounds {
         for q in queries {
-            let lq = ListQuery { page: 1, limit: 50, search: Some(q.to_string()), sort_by: SortBy::CreatedAt, descending: true };
+            let lq = ListQuery {
+                page: 1,
+                limit: 50,
+                search: Some(q.to_string()),
+                sort_by: SortBy::CreatedAt,
+                descending: true,
+            };
             let t = Instant::now();
             let (rows, total) = contacts::list(&conn, client, &lq).expect("search");
             times.push(t.elapsed());
@@ -82,8 +197,21 @@ fn main() {
         }
     }
     times.sort();
-    let pct = |p: f64| times[((times.len() as f64 * p) as usize).min(times.len() - 1)].as_secs_f64() * 1000.0;
-    println!("seeded {n} contacts in {:.1} s; {} searches ({} query kinds, page 50 + total):", seed.as_secs_f64(), times.len(), queries.len());
-    println!("search p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms (hits {hits})", pct(0.5), pct(0.9), pct(0.99), pct(1.0));
+    let pct = |p: f64| {
+        times[((times.len() as f64 * p) as usize).min(times.len() - 1)].as_secs_f64() * 1000.0
+    };
+    println!(
+        "seeded {n} contacts in {:.1} s; {} searches ({} query kinds, page 50 + total):",
+        seed.as_secs_f64(),
+        times.len(),
+        queries.len()
+    );
+    println!(
+        "search p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms (hits {hits})",
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        pct(1.0)
+    );
     let _ = ClientId::get;
 }

@@ -8,6 +8,7 @@ use crate::auth::token::TokenKeys;
 use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::providers::Providers;
 use anyhow::Context;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -17,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 /// Rate limiters for the authentication routes.
 pub struct Limits {
@@ -52,6 +53,10 @@ pub struct Inner {
     /// Password hashes run on at most this many threads at once.
     pub hash_slots: Semaphore,
     pub started: Instant,
+    /// External services (real clients or offline stand-ins), built from the config.
+    pub providers: Providers,
+    /// Wakes the outbox worker when something was queued.
+    pub outbox_wake: Notify,
 }
 
 /// Everything a handler needs, passed with `with_state`. Cheap to clone.
@@ -71,6 +76,7 @@ impl AppState {
             .map_err(anyhow::Error::msg)?;
         let tokens = TokenKeys::new(config.jwt_secret());
         let limits = Limits::new(&config);
+        let providers = Providers::from_config(&config);
         let cores = std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(2);
@@ -83,6 +89,8 @@ impl AppState {
             limits,
             hash_slots: Semaphore::new(cores),
             started: Instant::now(),
+            providers,
+            outbox_wake: Notify::new(),
         })))
     }
 
@@ -182,7 +190,8 @@ impl DataLock {
 }
 
 /// Serves `state` on `listener` until `shutdown` resolves, then lets in-flight
-/// requests finish for up to the configured grace period and closes the database.
+/// requests finish for up to the configured grace period, stops the outbox
+/// worker and closes the database.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -191,6 +200,10 @@ pub async fn serve(
     let grace = Duration::from_secs(state.config.shutdown_grace_secs);
     let db = state.db.clone();
     let jobs = tokio::spawn(crate::reminders::run_forever(state.clone()));
+    let worker = crate::outbox::spawn(
+        state.clone(),
+        Duration::from_millis(state.config.outbox_poll_ms),
+    );
     let router = crate::http::router(state);
     let signalled = Arc::new(tokio::sync::Notify::new());
     let notify = signalled.clone();
@@ -210,6 +223,9 @@ pub async fn serve(
         }
     }
     jobs.abort();
+    if let Some(w) = worker {
+        w.stop(grace).await;
+    }
     let closer = db.clone();
     tokio::task::spawn_blocking(move || closer.close())
         .await

@@ -192,6 +192,12 @@ pub const OPTIONS: &[Opt] = &[
         "how long in-flight requests may finish after SIGTERM",
     ),
     opt(
+        "RINGLYPRO_OUTBOX_POLL_MS",
+        Some("2000"),
+        false,
+        "how often the outbox worker looks for due SMS/email (it also wakes when something is queued); 0 turns the worker off (tests)",
+    ),
+    opt(
         "RINGLYPRO_LOGIN_RATE_LIMIT",
         Some("10"),
         false,
@@ -398,6 +404,8 @@ pub struct Config {
     pub trust_proxy: bool,
     pub max_body_bytes: usize,
     pub shutdown_grace_secs: u64,
+    /// Poll interval of the outbox worker; 0 = no background worker.
+    pub outbox_poll_ms: u64,
     pub login_rate_limit: u32,
     pub register_rate_limit: u32,
     pub reset_rate_limit: u32,
@@ -522,6 +530,7 @@ impl Config {
             trust_proxy: raw.flag("RINGLYPRO_TRUST_PROXY")?,
             max_body_bytes: raw.parse("RINGLYPRO_MAX_BODY_BYTES")?,
             shutdown_grace_secs: raw.parse("RINGLYPRO_SHUTDOWN_GRACE_SECS")?,
+            outbox_poll_ms: raw.parse("RINGLYPRO_OUTBOX_POLL_MS")?,
             login_rate_limit: raw.parse("RINGLYPRO_LOGIN_RATE_LIMIT")?,
             register_rate_limit: raw.parse("RINGLYPRO_REGISTER_RATE_LIMIT")?,
             reset_rate_limit: raw.parse("RINGLYPRO_RESET_RATE_LIMIT")?,

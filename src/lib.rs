@@ -2,11 +2,14 @@
 //!
 //! The crate is laid out by what each part owns: `config` (settings), `db` (all SQL),
 //! `auth` (passwords, tokens, rate limits), `http` (axum routes, extractors, errors),
-//! `web` (server-rendered pages), `domain` (validated value types) and `cli` (the
-//! admin subcommands). Decision logic lives in plain modules without I/O.
+//! `web` (server-rendered pages), `domain` (validated value types), `cli` (the
+//! admin subcommands), `providers` (Twilio and other external services),
+//! `outbox` (the delivery worker), `sms` (keywords and replies) and `voice`
+//! (TwiML). Decision logic lives in plain modules without I/O.
 
 pub mod app;
 pub mod auth;
+pub mod billing_hook;
 pub mod booking;
 pub mod cli;
 pub mod clock;
@@ -17,9 +20,13 @@ pub mod error;
 pub mod forwarding;
 pub mod http;
 pub mod nlu;
+pub mod outbox;
+pub mod providers;
 pub mod reminders;
 pub mod scheduling;
+pub mod sms;
 pub mod texts;
+pub mod voice;
 pub mod web;
 
 pub use error::AppError;

@@ -11,12 +11,15 @@
 
 pub mod appointments;
 pub mod auth;
+pub mod calls;
 pub mod clients;
 pub mod contacts;
 pub mod dashboard;
 pub mod messages;
+pub mod numbers;
 pub mod outbox;
 pub mod settings;
+pub mod sms_replies;
 pub mod status;
 
 use crate::error::AppError;

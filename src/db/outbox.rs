@@ -95,3 +95,223 @@ pub fn recent(conn: &Connection, limit: i64) -> Result<Vec<Item>, AppError> {
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// An SMS item the worker took for delivery.
+#[derive(Debug, Clone)]
+pub struct ClaimedSms {
+    pub id: i64,
+    pub client_id: Option<i64>,
+    pub message_id: Option<i64>,
+    /// The business's number (empty when it has none: the provider's default applies).
+    pub from: String,
+    pub to: String,
+    pub body: String,
+    pub idempotency_key: String,
+    /// Attempts including this one.
+    pub attempts: i64,
+}
+
+/// True when some SMS or email is due now (a cheap read, so an idle worker
+/// does not open write transactions).
+pub fn anything_due(conn: &Connection, now: DateTime<Utc>) -> Result<bool, AppError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?1)",
+        [to_db(now)],
+        |r| r.get(0),
+    )?)
+}
+
+/// Holds every due item of `channel` with a reason the dashboard can show
+/// (e.g. Twilio is not configured); nothing is dropped. Returns how many.
+pub fn hold_due(
+    conn: &Connection,
+    channel: Channel,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let ts = to_db(now);
+    let n = conn.execute(
+        "UPDATE outbox SET status = 'held', last_error = ?2
+         WHERE channel = ?1 AND status IN ('pending', 'sending') AND next_attempt_at <= ?3",
+        params![channel.as_str(), reason, ts],
+    )?;
+    if channel == Channel::Sms && n > 0 {
+        conn.execute(
+            "UPDATE messages SET error_message = ?1, updated_at = ?2
+             WHERE id IN (SELECT message_id FROM outbox WHERE channel = 'sms' AND status = 'held'
+                            AND last_error = ?3 AND message_id IS NOT NULL)
+               AND status = 'queued'",
+            params![format!("Held: {reason}"), ts, reason],
+        )?;
+    }
+    Ok(n)
+}
+
+/// Puts items held for `reason` back in the queue (the service is configured now).
+pub fn release_held(
+    conn: &Connection,
+    channel: Channel,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let ts = to_db(now);
+    conn.execute(
+        "UPDATE messages SET error_message = NULL, updated_at = ?2
+         WHERE id IN (SELECT message_id FROM outbox WHERE channel = ?1 AND status = 'held'
+                        AND last_error = ?3 AND message_id IS NOT NULL)
+           AND status = 'queued'",
+        params![channel.as_str(), ts, reason],
+    )?;
+    Ok(conn.execute(
+        "UPDATE outbox SET status = 'pending', last_error = NULL, next_attempt_at = ?2
+         WHERE channel = ?1 AND status = 'held' AND last_error = ?3",
+        params![channel.as_str(), ts, reason],
+    )?)
+}
+
+/// What a claim took, and how many due items it failed on the spot.
+#[derive(Debug, Default)]
+pub struct Claim {
+    pub items: Vec<ClaimedSms>,
+    pub failed: usize,
+}
+
+/// Takes up to `limit` due SMS items: `pending` ones whose time has come, and
+/// `sending` ones whose lease ran out (a crash between sending and recording).
+/// Each becomes `sending` with one more attempt and a lease of `lease` from now.
+/// Items that already used `max_attempts` fail instead, and so do items whose
+/// recipient has opted out since they were queued.
+pub fn claim_due_sms(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    max_attempts: i64,
+    limit: i64,
+) -> Result<Claim, AppError> {
+    let ts = to_db(now);
+    let mut stmt = conn.prepare(
+        "SELECT o.id, o.client_id, o.message_id,
+                coalesce(nullif(m.from_number, ''), cl.ringlypro_number, ''),
+                o.recipient, o.body, o.idempotency_key, o.attempts
+         FROM outbox o
+         LEFT JOIN messages m ON m.id = o.message_id
+         LEFT JOIN clients cl ON cl.id = o.client_id
+         WHERE o.channel = 'sms' AND o.status IN ('pending', 'sending') AND o.next_attempt_at <= ?1
+         ORDER BY o.next_attempt_at, o.id LIMIT ?2",
+    )?;
+    let due = stmt
+        .query_map(params![ts, limit], |r| {
+            Ok(ClaimedSms {
+                id: r.get(0)?,
+                client_id: r.get(1)?,
+                message_id: r.get(2)?,
+                from: r.get(3)?,
+                to: r.get(4)?,
+                body: r.get(5)?,
+                idempotency_key: r.get(6)?,
+                attempts: r.get(7)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let lease_until = to_db(now + lease);
+    let mut claim = Claim::default();
+    for mut item in due {
+        if let Some(client) = item.client_id.map(ClientId::from_trusted)
+            && crate::db::messages::is_opted_out(conn, client, &item.to)?
+        {
+            // They replied STOP after this was queued: it is never sent.
+            mark_failed(
+                conn,
+                &item,
+                None,
+                "not sent: the recipient replied STOP",
+                now,
+            )?;
+            claim.failed += 1;
+            continue;
+        }
+        if item.attempts >= max_attempts {
+            mark_failed(
+                conn,
+                &item,
+                None,
+                &format!("gave up after {} attempts", item.attempts),
+                now,
+            )?;
+            claim.failed += 1;
+            continue;
+        }
+        conn.execute(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2
+             WHERE id = ?1",
+            params![item.id, lease_until],
+        )?;
+        item.attempts += 1;
+        claim.items.push(item);
+    }
+    Ok(claim)
+}
+
+/// Records a delivery the provider accepted: the outbox item is done and the
+/// message carries the provider's sid (so status callbacks find it).
+pub fn mark_sent(
+    conn: &Connection,
+    item: &ClaimedSms,
+    provider_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let ts = to_db(now);
+    conn.execute(
+        "UPDATE outbox SET status = 'sent', provider_id = ?2, last_error = NULL, sent_at = ?3
+         WHERE id = ?1",
+        params![item.id, provider_id, ts],
+    )?;
+    if let Some(mid) = item.message_id {
+        conn.execute(
+            "UPDATE messages SET twilio_sid = ?2,
+                 status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END,
+                 error_code = NULL, error_message = NULL,
+                 sent_at = coalesce(sent_at, ?3), updated_at = ?3
+             WHERE id = ?1",
+            params![mid, provider_id, ts],
+        )?;
+    }
+    Ok(())
+}
+
+/// Puts an item back in the queue for another attempt at `next_at`.
+pub fn mark_retry(
+    conn: &Connection,
+    item: &ClaimedSms,
+    error: &str,
+    next_at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE outbox SET status = 'pending', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+        params![item.id, error, to_db(next_at)],
+    )?;
+    Ok(())
+}
+
+/// Gives up on an item; its message shows as failed with the reason.
+pub fn mark_failed(
+    conn: &Connection,
+    item: &ClaimedSms,
+    code: Option<&str>,
+    error: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let ts = to_db(now);
+    conn.execute(
+        "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1",
+        params![item.id, error],
+    )?;
+    if let Some(mid) = item.message_id {
+        conn.execute(
+            "UPDATE messages SET status = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4
+             WHERE id = ?1 AND status = 'queued'",
+            params![mid, code, error, ts],
+        )?;
+    }
+    Ok(())
+}

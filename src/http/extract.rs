@@ -1,7 +1,8 @@
 //! Extractors that do their checking once, so a handler that has one can trust it:
 //! `ApiJson` (content type, size and shape checked, errors in our JSON format),
 //! `CurrentUser` (a valid, unrevoked session from the bearer header or the
-//! cookie, with CSRF protection for cookie sessions) and `ClientIp`.
+//! cookie, with CSRF protection for cookie sessions), `ApiPath`/`ApiQuery` (our
+//! error format for bad addresses and query strings) and `ClientIp`.
 
 use crate::app::AppState;
 use crate::auth::ct_eq;
@@ -262,7 +263,8 @@ where
     }
 }
 
-/// Query parameters whose rejection is a 400 in our JSON format.
+/// A query string whose rejection (unknown field, wrong type, number out of
+/// range) is a 400 in our JSON format rather than axum's plain text.
 pub struct ApiQuery<T>(pub T);
 
 impl<S, T> FromRequestParts<S> for ApiQuery<T>
@@ -272,9 +274,8 @@ where
 {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
             .map(|axum::extract::Query(v)| ApiQuery(v))
             .map_err(|e| {
                 AppError::BadRequest(format!("The query string is not valid: {}", e.body_text()))

@@ -1,12 +1,14 @@
 //! The HTTP surface: router assembly and the middleware every response passes
 //! through (security headers, body limit, timeout, compression, tracing that
 //! records the path but never the query string, and a panic safety net).
-//! Handlers live in `api/` (JSON under /api), `health` and `web` (pages).
+//! Handlers live in `api/` (JSON under /api), `webhooks/` (Twilio, TwiML under
+//! /webhook), `health` and `web` (pages).
 
 pub mod api;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod webhooks;
 
 use crate::app::AppState;
 use axum::Router;
@@ -31,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::router())
         .nest("/api", api)
+        .merge(webhooks::router())
         .merge(crate::web::router())
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(max_body, reject_oversized))

@@ -5,7 +5,9 @@ mod common;
 
 mod auth;
 mod bad_input;
+mod calls;
 mod crm;
+mod messages;
 mod nlu_cli;
 mod ops;
 mod tenancy;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_twilio;
+
 use ringlypro::app::Running;
 use ringlypro::clock::FixedClock;
 use ringlypro::config::Config;
@@ -365,4 +367,132 @@ pub fn head_only(base_url: &str, path: &str, content_length: usize) -> Resp {
         headers,
         body: body.to_string(),
     }
+}
+
+// ---------- Twilio: signed webhooks, a fake REST API, the outbox ----------
+
+/// The public base URL the test servers believe Twilio calls (WEBHOOK_BASE_URL).
+pub const WEBHOOK_BASE: &str = "https://hooks.ringlypro.test";
+
+/// `application/x-www-form-urlencoded` encoding of name/value pairs.
+pub fn form_encode(params: &[(&str, &str)]) -> String {
+    fn enc(s: &str) -> String {
+        let mut out = String::new();
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    out.push(b as char)
+                }
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+    params
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Twilio's signature of a request to `path` on the test servers' public URL.
+pub fn sign(path: &str, params: &[(&str, &str)]) -> String {
+    ringlypro::http::webhooks::twilio::twilio_signature(
+        fake_twilio::AUTH_TOKEN,
+        &format!("{WEBHOOK_BASE}{path}"),
+        params.iter().copied(),
+    )
+}
+
+impl TestServer {
+    /// A server with Twilio configured against `fake`. `poll_ms` 0 keeps the
+    /// outbox worker off so the test drives `run_outbox` with the clock.
+    pub fn with_twilio(fake: &fake_twilio::FakeTwilio, poll_ms: u64) -> Self {
+        let api = fake.url();
+        Self::start_with(move |c| {
+            c.twilio = Some(ringlypro::config::Twilio {
+                account_sid: fake_twilio::ACCOUNT_SID.into(),
+                auth_token: fake_twilio::AUTH_TOKEN.into(),
+                phone_number: None,
+                messaging_service_sid: None,
+            });
+            c.twilio_api_base = api;
+            c.webhook_base_url = Some(WEBHOOK_BASE.into());
+            c.outbox_poll_ms = poll_ms;
+        })
+    }
+
+    /// Attaches a RinglyPro number to a business.
+    pub fn set_number(&self, client_id: i64, number: &str) {
+        self.sql(|c| {
+            c.execute(
+                "UPDATE clients SET ringlypro_number = ?2 WHERE id = ?1",
+                rusqlite::params![client_id, number],
+            )
+            .unwrap()
+        });
+    }
+
+    /// POSTs a form to a Twilio webhook, signed as Twilio would sign it.
+    pub fn twilio_post(&self, path: &str, params: &[(&str, &str)]) -> Resp {
+        let sig = sign(path, params);
+        self.twilio_raw(
+            path,
+            form_encode(params).as_bytes(),
+            "application/x-www-form-urlencoded",
+            Some(&sig),
+        )
+    }
+
+    /// POSTs any body to a webhook with the given signature header (or none).
+    pub fn twilio_raw(
+        &self,
+        path: &str,
+        body: &[u8],
+        content_type: &str,
+        signature: Option<&str>,
+    ) -> Resp {
+        let mut headers = vec![("content-type", content_type)];
+        if let Some(s) = signature {
+            headers.push(("x-twilio-signature", s));
+        }
+        request(&self.agent, "POST", &self.url(path), &headers, Some(body))
+    }
+
+    /// The test clock's "now".
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        use ringlypro::clock::Clock;
+        self.clock.now()
+    }
+
+    /// One round of the outbox worker at the test clock's "now".
+    pub fn run_outbox(&self) -> usize {
+        let state = self.running.state.clone();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async move { ringlypro::outbox::run_once(&state).await })
+    }
+
+    /// A single value from the database.
+    pub fn scalar<T: rusqlite::types::FromSql>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> T {
+        self.sql(|c| {
+            c.query_row(sql, params, |r| r.get(0))
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        })
+    }
+}
+
+/// True when a webhook answer is TwiML (any status).
+pub fn is_twiml(r: &Resp) -> bool {
+    r.header("content-type")
+        .is_some_and(|c| c.starts_with("text/xml"))
+        && r.body.starts_with("<?xml")
+        && r.body.contains("<Response")
 }

@@ -1,0 +1,220 @@
+//! A fake Twilio REST API on 127.0.0.1:0 for the outbox tests. It speaks
+//! Twilio's wire format for `POST /2010-04-01/Accounts/{sid}/Messages.json`
+//! (form body, basic auth, JSON message resource or Twilio error JSON),
+//! records every request, can be told to fail the next N requests, and, like
+//! Twilio, answers a repeated `I-Twilio-Idempotency-Token` with the message it
+//! already created instead of sending a second one.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use axum::routing::post;
+use serde_json::{Value, json};
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+
+pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
+pub const AUTH_TOKEN: &str = "fake-twilio-auth-token";
+
+/// One request the fake received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub account_sid: String,
+    pub form: Vec<(String, String)>,
+    pub authorization: Option<String>,
+    pub idempotency_token: Option<String>,
+    /// The HTTP status it was answered with.
+    pub answered: u16,
+}
+
+impl Received {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    received: Vec<Received>,
+    fail_next: VecDeque<u16>,
+    by_token: HashMap<String, Value>,
+    created: Vec<Value>,
+}
+
+type Shared = Arc<Mutex<Inner>>;
+
+pub struct FakeTwilio {
+    addr: std::net::SocketAddr,
+    inner: Shared,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+fn expected_auth() -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"))
+    )
+}
+
+fn twilio_error(status: u16, code: u32, message: &str) -> (StatusCode, axum::Json<Value>) {
+    (
+        StatusCode::from_u16(status).unwrap(),
+        axum::Json(json!({
+            "code": code,
+            "message": message,
+            "more_info": format!("https://www.twilio.com/docs/errors/{code}"),
+            "status": status,
+        })),
+    )
+}
+
+async fn create_message(
+    State(inner): State<Shared>,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
+    let form = ringlypro::http::webhooks::twilio::parse_form(&body).unwrap_or_default();
+    let authorization = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let token = headers
+        .get("i-twilio-idempotency-token")
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let mut g = inner.lock().unwrap();
+    let mut rec = Received {
+        account_sid: account.clone(),
+        form: form.clone(),
+        authorization: authorization.clone(),
+        idempotency_token: token.clone(),
+        answered: 0,
+    };
+    let (status, resp) =
+        if authorization.as_deref() != Some(expected_auth().as_str()) || account != ACCOUNT_SID {
+            twilio_error(401, 20003, "Authenticate")
+        } else if let Some(s) = g.fail_next.pop_front() {
+            if s >= 500 {
+                twilio_error(s, 20500, "Internal Server Error")
+            } else {
+                twilio_error(s, 21211, "The 'To' number is not a valid phone number.")
+            }
+        } else if let Some(existing) = token.as_ref().and_then(|t| g.by_token.get(t)) {
+            (StatusCode::CREATED, axum::Json(existing.clone()))
+        } else {
+            let field = |n: &str| form.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+            let sid = format!("SM{:032x}", g.created.len() as u128 + 0xabc0);
+            let now = "Mon, 23 Nov 2026 15:00:00 +0000";
+            let msg = json!({
+                "account_sid": ACCOUNT_SID,
+                "api_version": "2010-04-01",
+                "body": field("Body"),
+                "date_created": now,
+                "date_sent": null,
+                "date_updated": now,
+                "direction": "outbound-api",
+                "error_code": null,
+                "error_message": null,
+                "from": field("From"),
+                "messaging_service_sid": field("MessagingServiceSid"),
+                "num_media": "0",
+                "num_segments": "1",
+                "price": null,
+                "price_unit": "USD",
+                "sid": sid,
+                "status": "queued",
+                "subresource_uris": {
+                    "media": format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}/Media.json")
+                },
+                "to": field("To"),
+                "uri": format!("/2010-04-01/Accounts/{ACCOUNT_SID}/Messages/{sid}.json"),
+            });
+            if let Some(t) = &token {
+                g.by_token.insert(t.clone(), msg.clone());
+            }
+            g.created.push(msg.clone());
+            (StatusCode::CREATED, axum::Json(msg))
+        };
+    rec.answered = status.as_u16();
+    g.received.push(rec);
+    (status, resp).into_response()
+}
+
+impl FakeTwilio {
+    pub fn start() -> Self {
+        let inner: Shared = Arc::default();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind fake twilio");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let app = axum::Router::new()
+            .route(
+                "/2010-04-01/Accounts/{account}/Messages.json",
+                post(create_message),
+            )
+            .with_state(inner.clone());
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let l = tokio::net::TcpListener::from_std(listener).unwrap();
+                axum::serve(l, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+        });
+        Self {
+            addr,
+            inner,
+            stop: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// The base URL to put in `TWILIO_API_BASE`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The next `n` requests are answered with `status` (500 → Twilio's
+    /// internal error, 4xx → an invalid-number error).
+    pub fn fail_next(&self, n: usize, status: u16) {
+        let mut g = self.inner.lock().unwrap();
+        for _ in 0..n {
+            g.fail_next.push_back(status);
+        }
+    }
+
+    /// Every request received, in order.
+    pub fn received(&self) -> Vec<Received> {
+        self.inner.lock().unwrap().received.clone()
+    }
+
+    /// The messages Twilio would have sent (each at most once per idempotency token).
+    pub fn created(&self) -> Vec<Value> {
+        self.inner.lock().unwrap().created.clone()
+    }
+}
+
+impl Drop for FakeTwilio {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
