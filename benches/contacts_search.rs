@@ -144,7 +144,7 @@ fn main() {
             );
             let c = NewContact {
                 first_name: first.into(),
-                last_name: format!("{last}{}", if i % 7 == 0 { "-Ortiz" } else { "" }),
+                last_name: format!("{last}{}", if i.is_multiple_of(7) { "-Ortiz" } else { "" }),
                 phone: E164::parse(&phone).expect("phone"),
                 email: Email::parse(&format!(
                     "{}.{}{}@example.com",
@@ -153,7 +153,9 @@ fn main() {
                     i
                 ))
                 .ok(),
-                notes: (i % 5 == 0).then(|| "prefers mornings, referred by a friend".to_string()),
+                notes: i
+                    .is_multiple_of(5)
+                    .then(|| "prefers mornings, referred by a friend".to_string()),
                 source: "import".into(),
                 language: None,
             };
