@@ -5,6 +5,7 @@
 mod backup;
 pub mod nlu;
 mod serve;
+mod simulate;
 mod tenant;
 mod user;
 
@@ -58,6 +59,8 @@ pub enum Command {
     /// Run the speech understanding on a sentence and print JSON (no server needed).
     #[command(subcommand)]
     Nlu(nlu::NluCommand),
+    /// Play a caller against a running server (signed like Twilio) and print the conversation.
+    SimulateCall(simulate::SimulateArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -76,6 +79,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         println!("{}", nlu::answer(n));
         return Ok(0);
     }
+    if let Command::SimulateCall(args) = command {
+        return simulate::run(args).map(|()| 0);
+    }
     let (config, _raw) = Config::load(cli.config.as_deref())?;
     match command {
         Command::Serve => serve::run(config).map(|()| 0),
@@ -84,7 +90,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Restore { file } => backup::restore(&config, &file).map(|()| 0),
         Command::Tenant(t) => tenant::run(&config, t).map(|()| 0),
         Command::User(u) => user::run(&config, u).map(|()| 0),
-        Command::Config(_) | Command::Nlu(_) => Ok(0),
+        Command::Config(_) | Command::Nlu(_) | Command::SimulateCall(_) => Ok(0),
     }
 }
 

@@ -85,6 +85,9 @@ impl SortBy {
     }
 }
 
+/// Searches count matches up to this many (and report one more when there are more).
+pub const SEARCH_COUNT_CAP: i64 = 10_000;
+
 pub struct ListQuery {
     pub page: i64,
     pub limit: i64,
@@ -148,11 +151,23 @@ pub fn list(
         }
         Some(fts) => {
             let base = "FROM contacts_fts f JOIN contacts c ON c.id = f.rowid WHERE contacts_fts MATCH ?1 AND c.client_id = ?2";
+            // Counting stops at SEARCH_COUNT_CAP so a very common word stays fast;
+            // the list then says "10,000+" (totalContacts = cap + 1).
             let total: i64 = conn.query_row(
-                &format!("SELECT count(*) {base}"),
+                &format!(
+                    "SELECT count(*) FROM (SELECT 1 {base} LIMIT {})",
+                    SEARCH_COUNT_CAP + 1
+                ),
                 params![fts, client.get()],
                 |r| r.get(0),
             )?;
+            // Newest first is the index's own order (ids grow with time): no sort of all matches.
+            let order = match q.sort_by {
+                SortBy::CreatedAt => {
+                    format!("f.rowid {}", if q.descending { "DESC" } else { "ASC" })
+                }
+                _ => order,
+            };
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} {base} ORDER BY {order} LIMIT ?3 OFFSET ?4"
             ))?;

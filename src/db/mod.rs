@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod settings;
 pub mod sms_replies;
 pub mod status;
+pub mod voice;
 
 use crate::error::AppError;
 use rusqlite::{Connection, OpenFlags};

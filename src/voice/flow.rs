@@ -81,10 +81,15 @@ pub struct Input<'a> {
 
 impl Input<'_> {
     fn is_empty(&self) -> bool {
-        self.speech.is_none_or(|s| s.trim().is_empty()) && self.digits.is_none_or(|d| d.trim().is_empty())
+        self.speech.is_none_or(|s| s.trim().is_empty())
+            && self.digits.is_none_or(|d| d.trim().is_empty())
     }
     fn text(&self) -> &str {
-        self.speech.map(str::trim).filter(|s| !s.is_empty()).or(self.digits).unwrap_or("")
+        self.speech
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .or(self.digits)
+            .unwrap_or("")
     }
 }
 
@@ -130,8 +135,13 @@ pub trait Desk {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Next {
     /// Listen (speech and keypad). `digits`: expect that many keys (menus).
-    Gather { hints: Vec<String>, digits: Option<u8> },
-    Dial { number: String },
+    Gather {
+        hints: Vec<String>,
+        digits: Option<u8>,
+    },
+    Dial {
+        number: String,
+    },
     Record,
     Hangup,
 }
@@ -139,9 +149,18 @@ pub enum Next {
 /// A change to the calendar the handler must make atomically.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Book { at: SlotAt, name: String, phone: String },
-    Move { id: i64, at: SlotAt },
-    Cancel { id: i64 },
+    Book {
+        at: SlotAt,
+        name: String,
+        phone: String,
+    },
+    Move {
+        id: i64,
+        at: SlotAt,
+    },
+    Cancel {
+        id: i64,
+    },
 }
 
 /// What came of an `Action`.
@@ -173,45 +192,97 @@ impl T<'_> {
         self
     }
     fn hints(&self) -> Vec<String> {
-        let mut h: Vec<String> = self.p.services.iter().map(|(n, es, _)| if self.lang == Lang::Es { es.clone().unwrap_or_else(|| n.clone()) } else { n.clone() }).collect();
+        let mut h: Vec<String> = self
+            .p
+            .services
+            .iter()
+            .map(|(n, es, _)| {
+                if self.lang == Lang::Es {
+                    es.clone().unwrap_or_else(|| n.clone())
+                } else {
+                    n.clone()
+                }
+            })
+            .collect();
         h.truncate(20);
         h
     }
     fn gather(self) -> Turn {
         let hints = self.hints();
-        Turn { lang: self.lang, say: self.say, next: Next::Gather { hints, digits: None }, action: None }
+        Turn {
+            lang: self.lang,
+            say: self.say,
+            next: Next::Gather {
+                hints,
+                digits: None,
+            },
+            action: None,
+        }
     }
     fn keys(self, n: u8) -> Turn {
-        Turn { lang: self.lang, say: self.say, next: Next::Gather { hints: vec![], digits: Some(n) }, action: None }
+        Turn {
+            lang: self.lang,
+            say: self.say,
+            next: Next::Gather {
+                hints: vec![],
+                digits: Some(n),
+            },
+            action: None,
+        }
     }
     fn end(self, next: Next) -> Turn {
-        Turn { lang: self.lang, say: self.say, next, action: None }
+        Turn {
+            lang: self.lang,
+            say: self.say,
+            next,
+            action: None,
+        }
     }
     fn act(self, a: Action) -> Turn {
-        Turn { lang: self.lang, say: self.say, next: Next::Hangup, action: Some(a) }
+        Turn {
+            lang: self.lang,
+            say: self.say,
+            next: Next::Hangup,
+            action: Some(a),
+        }
     }
 }
 
 fn lang_of(s: &Session, p: &Profile) -> Lang {
-    s.lang.or_else(|| p.languages.first().copied()).unwrap_or(Lang::En)
+    s.lang
+        .or_else(|| p.languages.first().copied())
+        .unwrap_or(Lang::En)
 }
 
 /// The first turn of a call.
 pub fn start(s: &mut Session, p: &Profile, desk: &dyn Desk) -> Turn {
     let lang = lang_of(s, p);
-    let mut t = T { lang, say: vec![], p };
+    let mut t = T {
+        lang,
+        say: vec![],
+        p,
+    };
     if !p.ai_enabled {
-        t.line(Line::AiOff { business: &p.business });
+        t.line(Line::AiOff {
+            business: &p.business,
+        });
         return transfer_or_message(s, t);
     }
     if !desk.is_open_now() && !p.can_book_after_hours {
-        t.line(Line::Greeting { business: &p.business, custom: greeting(p, lang) }).line(Line::AfterHours).line(Line::LeaveMessage);
+        t.line(Line::Greeting {
+            business: &p.business,
+            custom: greeting(p, lang),
+        })
+        .line(Line::AfterHours)
+        .line(Line::LeaveMessage);
         s.step = Step::Voicemail;
         return t.end(Next::Record);
     }
     if s.lang.is_none() && p.languages.len() > 1 {
         s.step = Step::ChooseLanguage;
-        t.line(Line::ChooseLanguage { business: &p.business });
+        t.line(Line::ChooseLanguage {
+            business: &p.business,
+        });
         return t.keys(1);
     }
     s.lang = Some(lang);
@@ -227,7 +298,11 @@ fn greeting(p: &Profile, lang: Lang) -> Option<&str> {
 
 fn welcome(s: &mut Session, mut t: T<'_>) -> Turn {
     let p = t.p;
-    t.line(Line::Greeting { business: &p.business, custom: greeting(p, t.lang) }).line(Line::HowCanIHelp);
+    t.line(Line::Greeting {
+        business: &p.business,
+        custom: greeting(p, t.lang),
+    })
+    .line(Line::HowCanIHelp);
     s.step = Step::Main;
     t.gather()
 }
@@ -258,7 +333,11 @@ fn reprompt(s: &Session, t: &mut T<'_>) {
             t.line(Line::HowCanIHelp);
         }
         Step::AskDateTime => {
-            t.line(if s.purpose == Purpose::Reschedule { Line::AskNewTime } else { Line::AskDateTime });
+            t.line(if s.purpose == Purpose::Reschedule {
+                Line::AskNewTime
+            } else {
+                Line::AskDateTime
+            });
         }
         Step::OfferSlots => {
             let offered = s.offered.clone();
@@ -288,12 +367,18 @@ fn reprompt(s: &Session, t: &mut T<'_>) {
         }
         Step::ConfirmTarget => {
             if let Some(a) = s.target.clone() {
-                t.line(Line::FoundAppointment { date: a.date, time: a.time });
+                t.line(Line::FoundAppointment {
+                    date: a.date,
+                    time: a.time,
+                });
             }
         }
         Step::ConfirmCancel => {
             if let Some(a) = s.target.clone() {
-                t.line(Line::ConfirmCancel { date: a.date, time: a.time });
+                t.line(Line::ConfirmCancel {
+                    date: a.date,
+                    time: a.time,
+                });
             }
         }
         Step::ConfirmMove => {
@@ -315,17 +400,26 @@ fn reprompt(s: &Session, t: &mut T<'_>) {
 
 fn read_back(s: &Session, t: &mut T<'_>) {
     if let (Some((d, tm)), Some(n), Some(ph)) = (s.slot, s.name.clone(), s.phone.clone()) {
-        t.line(Line::ReadBack { date: d, time: tm, name: &n, phone: &ph });
+        t.line(Line::ReadBack {
+            date: d,
+            time: tm,
+            name: &n,
+            phone: &ph,
+        });
     }
 }
 
 /// One turn: the caller said or typed something (or nothing) in the current step.
 pub fn step(s: &mut Session, input: Input<'_>, p: &Profile, desk: &dyn Desk) -> Turn {
-    if s.step == Step::ChooseLanguage {
-        return choose_language(s, input, p);
+    if s.step == Step::ChooseLanguage && !input.is_empty() {
+        return choose_language(s, input, p, desk);
     }
     let lang = lang_of(s, p);
-    let mut t = T { lang, say: vec![], p };
+    let mut t = T {
+        lang,
+        say: vec![],
+        p,
+    };
     if input.is_empty() {
         s.silences += 1;
         if s.silences >= 3 {
@@ -335,12 +429,18 @@ pub fn step(s: &mut Session, input: Input<'_>, p: &Profile, desk: &dyn Desk) -> 
         }
         t.line(Line::NoInput);
         reprompt(s, &mut t);
-        return if s.step == Step::Menu { t.keys(1) } else { t.gather() };
+        return if s.step == Step::Menu {
+            t.keys(1)
+        } else {
+            t.gather()
+        };
     }
     s.silences = 0;
     let text = input.text().to_string();
     match s.step {
-        Step::Main | Step::Transfer | Step::Voicemail | Step::Done => main_request(s, &text, input, t, desk),
+        Step::Main | Step::Transfer | Step::Voicemail | Step::Done => {
+            main_request(s, &text, input, t, desk)
+        }
         Step::Menu => menu(s, input, t, desk),
         Step::AnythingElse => match nlu::yes_no(&text, lang) {
             YesNo::No if nlu::classify_intent(&text, lang).intent == Intent::Other => {
@@ -386,7 +486,11 @@ pub fn step(s: &mut Session, input: Input<'_>, p: &Profile, desk: &dyn Desk) -> 
             }
             None => {
                 // Second try: keep what was said, tidied, rather than loop forever.
-                let raw: String = text.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+                let raw: String = text
+                    .split_whitespace()
+                    .take(4)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 s.name = Some(title_case(raw.trim_matches(|c: char| !c.is_alphanumeric())));
                 s.misunderstood = 0;
                 ask_phone(s, t)
@@ -453,11 +557,16 @@ pub fn step(s: &mut Session, input: Input<'_>, p: &Profile, desk: &dyn Desk) -> 
         }
         Step::ConfirmTarget => match nlu::yes_no(&text, lang) {
             YesNo::Yes => {
-                let Some(a) = s.target.clone() else { return welcome(s, t) };
+                let Some(a) = s.target.clone() else {
+                    return welcome(s, t);
+                };
                 match s.purpose {
                     Purpose::Cancel => {
                         s.step = Step::ConfirmCancel;
-                        t.line(Line::ConfirmCancel { date: a.date, time: a.time });
+                        t.line(Line::ConfirmCancel {
+                            date: a.date,
+                            time: a.time,
+                        });
                         t.gather()
                     }
                     _ => {
@@ -476,7 +585,10 @@ pub fn step(s: &mut Session, input: Input<'_>, p: &Profile, desk: &dyn Desk) -> 
                     t.gather()
                 } else {
                     let next = s.candidates.remove(0);
-                    t.line(Line::FoundAppointment { date: next.date, time: next.time });
+                    t.line(Line::FoundAppointment {
+                        date: next.date,
+                        time: next.time,
+                    });
                     s.target = Some(next);
                     t.gather()
                 }
@@ -514,7 +626,7 @@ pub fn step(s: &mut Session, input: Input<'_>, p: &Profile, desk: &dyn Desk) -> 
             }
             YesNo::Unclear => date_time(s, &text, t, desk),
         },
-        Step::ChooseLanguage => choose_language(s, input, p),
+        Step::ChooseLanguage => choose_language(s, input, p, desk),
     }
 }
 
@@ -522,22 +634,100 @@ fn title_case(s: &str) -> String {
     s.split_whitespace()
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().chain(c.flat_map(char::to_lowercase)).collect::<String>()).unwrap_or_default()
+            c.next()
+                .map(|f| {
+                    f.to_uppercase()
+                        .chain(c.flat_map(char::to_lowercase))
+                        .collect::<String>()
+                })
+                .unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-fn choose_language(s: &mut Session, input: Input<'_>, p: &Profile) -> Turn {
+/// Words that name a language rather than ask for something.
+const LANGUAGE_WORDS: &[&str] = &[
+    "english", "ingles", "inglés", "spanish", "español", "espanol", "uno", "dos", "one", "two",
+];
+
+fn choose_language(s: &mut Session, input: Input<'_>, p: &Profile, desk: &dyn Desk) -> Turn {
     let text = input.text().to_lowercase();
-    let lang = if input.digits == Some("2") || text.contains("español") || text.contains("espanol") || text.contains("spanish") {
-        Lang::Es
-    } else {
-        Lang::En
-    };
+    let said_spanish =
+        text.contains("español") || text.contains("espanol") || text.contains("spanish");
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let only_language = words
+        .iter()
+        .all(|w| LANGUAGE_WORDS.contains(w) || w.len() <= 2);
+    // A caller who skips the menu and just asks: answer in the language they spoke.
+    let spoke_request = input.speech.is_some_and(|x| !x.trim().is_empty()) && !only_language;
+    let lang =
+        if input.digits == Some("2") || said_spanish || (spoke_request && looks_spanish(&text)) {
+            Lang::Es
+        } else {
+            Lang::En
+        };
     s.lang = Some(lang);
     s.silences = 0;
-    welcome(s, T { lang, say: vec![], p })
+    if spoke_request {
+        s.step = Step::Main;
+        let t = T {
+            lang,
+            say: vec![],
+            p,
+        };
+        let original = input.text().to_string();
+        return main_request(s, &original, input, t, desk);
+    }
+    welcome(
+        s,
+        T {
+            lang,
+            say: vec![],
+            p,
+        },
+    )
+}
+
+/// A rough guess for callers who skip the language menu.
+fn looks_spanish(text: &str) -> bool {
+    const ES: &[&str] = &[
+        "quiero", "una", "cita", "para", "hola", "necesito", "el", "la", "por", "favor", "mañana",
+        "manana", "cuánto", "cuanto", "dónde", "donde", "hora", "cancelar", "cambiar", "buenos",
+        "buenas", "gracias", "mi", "de", "que",
+    ];
+    const EN: &[&str] = &[
+        "i",
+        "want",
+        "would",
+        "like",
+        "the",
+        "appointment",
+        "book",
+        "to",
+        "my",
+        "please",
+        "hi",
+        "hello",
+        "how",
+        "much",
+        "where",
+        "what",
+        "is",
+        "cancel",
+        "need",
+        "a",
+    ];
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let es = words.iter().filter(|w| ES.contains(w)).count();
+    let en = words.iter().filter(|w| EN.contains(w)).count();
+    es > en
 }
 
 fn not_understood(s: &mut Session, mut t: T<'_>) -> Turn {
@@ -563,13 +753,26 @@ fn reset_task(s: &mut Session, purpose: Purpose) {
     s.misunderstood = 0;
 }
 
-fn main_request(s: &mut Session, text: &str, input: Input<'_>, mut t: T<'_>, desk: &dyn Desk) -> Turn {
+fn main_request(
+    s: &mut Session,
+    text: &str,
+    input: Input<'_>,
+    mut t: T<'_>,
+    desk: &dyn Desk,
+) -> Turn {
     if input.speech.is_none_or(|x| x.trim().is_empty()) && input.digits.is_some() {
         s.step = Step::Menu;
         return menu(s, input, t, desk);
     }
     let lang = t.lang;
-    let intent = nlu::classify_intent(text, lang).intent;
+    let mut intent = nlu::classify_intent(text, lang).intent;
+    if intent == Intent::Other {
+        // "Next Tuesday at 3" on its own is a booking request.
+        let dt = nlu::parse_datetime(text, lang, desk.now_local());
+        if dt.date.is_some() || dt.time.is_some() {
+            intent = Intent::Book;
+        }
+    }
     match intent {
         Intent::Book => {
             reset_task(s, Purpose::Book);
@@ -603,7 +806,10 @@ fn main_request(s: &mut Session, text: &str, input: Input<'_>, mut t: T<'_>, des
         }
         Intent::Location => {
             let (a, d) = (t.p.address.clone(), t.p.directions.clone());
-            t.line(Line::Location { address: a.as_deref(), directions: d.as_deref() });
+            t.line(Line::Location {
+                address: a.as_deref(),
+                directions: d.as_deref(),
+            });
             s.step = Step::AnythingElse;
             t.line(Line::AnythingElse);
             t.gather()
@@ -632,16 +838,26 @@ fn main_request(s: &mut Session, text: &str, input: Input<'_>, mut t: T<'_>, des
 
 fn prices(t: &mut T<'_>) {
     let lang = t.lang;
-    let services: Vec<(String, Option<i64>)> = t
-        .p
-        .services
-        .iter()
-        .map(|(n, es, p)| (if lang == Lang::Es { es.clone().unwrap_or_else(|| n.clone()) } else { n.clone() }, *p))
-        .collect();
+    let services: Vec<(String, Option<i64>)> =
+        t.p.services
+            .iter()
+            .map(|(n, es, p)| {
+                (
+                    if lang == Lang::Es {
+                        es.clone().unwrap_or_else(|| n.clone())
+                    } else {
+                        n.clone()
+                    },
+                    *p,
+                )
+            })
+            .collect();
     if services.is_empty() {
         t.line(Line::NoPrices);
     } else {
-        t.line(Line::Prices { services: &services });
+        t.line(Line::Prices {
+            services: &services,
+        });
     }
 }
 
@@ -650,7 +866,10 @@ fn hours(t: &mut T<'_>) {
         Lang::En => (t.p.hours_today.0.clone(), t.p.hours_week.0.clone()),
         Lang::Es => (t.p.hours_today.1.clone(), t.p.hours_week.1.clone()),
     };
-    t.line(Line::Hours { today: &today, week: &week });
+    t.line(Line::Hours {
+        today: &today,
+        week: &week,
+    });
 }
 
 /// The FAQ entry whose question shares the most content words with what was said.
@@ -691,7 +910,10 @@ fn find_target(s: &mut Session, mut t: T<'_>, desk: &dyn Desk) -> Turn {
 
 fn found(s: &mut Session, mut appts: Vec<Appt>, mut t: T<'_>) -> Turn {
     let first = appts.remove(0);
-    t.line(Line::FoundAppointment { date: first.date, time: first.time });
+    t.line(Line::FoundAppointment {
+        date: first.date,
+        time: first.time,
+    });
     s.target = Some(first);
     s.candidates = appts;
     s.misunderstood = 0;
@@ -715,7 +937,11 @@ fn date_time(s: &mut Session, text: &str, mut t: T<'_>, desk: &dyn Desk) -> Turn
         (Some(d), Some(tm)) => try_slot(s, (d, tm), t, desk),
         (None, Some(tm)) => {
             let today = now.date();
-            let d = if tm > now.time() { today } else { today.succ_opt().unwrap_or(today) };
+            let d = if tm > now.time() {
+                today
+            } else {
+                today.succ_opt().unwrap_or(today)
+            };
             try_slot(s, (d, tm), t, desk)
         }
         (Some(d), None) => {
@@ -727,7 +953,11 @@ fn date_time(s: &mut Session, text: &str, mut t: T<'_>, desk: &dyn Desk) -> Turn
             let today = now.date();
             let mut slots = desk.free(today, dt.period.map(to_sched), 3);
             if slots.is_empty() {
-                slots = desk.free(today.succ_opt().unwrap_or(today), dt.period.map(to_sched), 3);
+                slots = desk.free(
+                    today.succ_opt().unwrap_or(today),
+                    dt.period.map(to_sched),
+                    3,
+                );
             }
             offer(s, slots, t, desk)
         }
@@ -747,7 +977,11 @@ fn date_time(s: &mut Session, text: &str, mut t: T<'_>, desk: &dyn Desk) -> Turn
 }
 
 fn offer(s: &mut Session, slots: Vec<SlotAt>, mut t: T<'_>, desk: &dyn Desk) -> Turn {
-    let slots = if slots.is_empty() { desk.next_free(2) } else { slots };
+    let slots = if slots.is_empty() {
+        desk.next_free(2)
+    } else {
+        slots
+    };
     if slots.is_empty() {
         s.step = Step::AskDateTime;
         t.line(Line::NoSlots);
@@ -760,7 +994,11 @@ fn offer(s: &mut Session, slots: Vec<SlotAt>, mut t: T<'_>, desk: &dyn Desk) -> 
 }
 
 fn try_slot(s: &mut Session, at: SlotAt, mut t: T<'_>, desk: &dyn Desk) -> Turn {
-    let ignore = if s.purpose == Purpose::Reschedule { s.target.as_ref().map(|a| a.id) } else { None };
+    let ignore = if s.purpose == Purpose::Reschedule {
+        s.target.as_ref().map(|a| a.id)
+    } else {
+        None
+    };
     match desk.check(at, ignore) {
         Ok(()) => slot_chosen(s, at, t),
         Err(r) => {
@@ -777,7 +1015,10 @@ fn slot_chosen(s: &mut Session, at: SlotAt, mut t: T<'_>) -> Turn {
     s.misunderstood = 0;
     if s.purpose == Purpose::Reschedule {
         s.step = Step::ConfirmMove;
-        t.line(Line::ConfirmMove { date: at.0, time: at.1 });
+        t.line(Line::ConfirmMove {
+            date: at.0,
+            time: at.1,
+        });
         return t.gather();
     }
     if s.name.is_some() && s.phone.is_some() {
@@ -799,15 +1040,31 @@ fn slot_chosen(s: &mut Session, at: SlotAt, mut t: T<'_>) -> Turn {
     }
 }
 
-fn offer_choice(s: &mut Session, text: &str, input: Input<'_>, mut t: T<'_>, desk: &dyn Desk) -> Turn {
+fn offer_choice(
+    s: &mut Session,
+    text: &str,
+    input: Input<'_>,
+    mut t: T<'_>,
+    desk: &dyn Desk,
+) -> Turn {
     let lang = t.lang;
     let lower = text.to_lowercase();
-    let ordinal = |words: &[&str]| words.iter().any(|w| lower.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w));
-    let pick = if input.digits.is_some_and(|d| d.trim() == "1") || ordinal(&["first", "primera", "primero", "one", "uno", "una"]) {
+    let ordinal = |words: &[&str]| {
+        words
+            .iter()
+            .any(|w| lower.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
+    };
+    let pick = if input.digits.is_some_and(|d| d.trim() == "1")
+        || ordinal(&["first", "primera", "primero", "one", "uno", "una"])
+    {
         Some(0)
-    } else if input.digits.is_some_and(|d| d.trim() == "2") || ordinal(&["second", "segunda", "segundo", "two", "dos", "latter"]) {
+    } else if input.digits.is_some_and(|d| d.trim() == "2")
+        || ordinal(&["second", "segunda", "segundo", "two", "dos", "latter"])
+    {
         Some(1)
-    } else if input.digits.is_some_and(|d| d.trim() == "3") || ordinal(&["third", "tercera", "tercero", "three", "tres"]) {
+    } else if input.digits.is_some_and(|d| d.trim() == "3")
+        || ordinal(&["third", "tercera", "tercero", "three", "tres"])
+    {
         Some(2)
     } else {
         None
@@ -817,7 +1074,12 @@ fn offer_choice(s: &mut Session, text: &str, input: Input<'_>, mut t: T<'_>, des
     }
     let dt = nlu::parse_datetime(text, lang, desk.now_local());
     if let Some(tm) = dt.time {
-        if let Some(at) = s.offered.iter().copied().find(|(d, ot)| *ot == tm && dt.date.is_none_or(|x| x == *d)) {
+        if let Some(at) = s
+            .offered
+            .iter()
+            .copied()
+            .find(|(d, ot)| *ot == tm && dt.date.is_none_or(|x| x == *d))
+        {
             return slot_chosen(s, at, t);
         }
         return date_time(s, text, t, desk);
@@ -861,9 +1123,15 @@ fn ask_phone(s: &mut Session, mut t: T<'_>) -> Turn {
 }
 
 fn collect_phone(s: &mut Session, input: Input<'_>, mut t: T<'_>) -> Turn {
-    let typed = input.digits.map(|d| d.chars().filter(char::is_ascii_digit).collect::<String>()).filter(|d| d.len() >= 10);
+    let typed = input
+        .digits
+        .map(|d| d.chars().filter(char::is_ascii_digit).collect::<String>())
+        .filter(|d| d.len() >= 10);
     let parsed = match typed {
-        Some(d) => crate::domain::E164::parse(&d).ok().map(|e| PhoneResult::Number(e.as_str().to_string())).unwrap_or(PhoneResult::NotFound),
+        Some(d) => crate::domain::E164::parse(&d)
+            .ok()
+            .map(|e| PhoneResult::Number(e.as_str().to_string()))
+            .unwrap_or(PhoneResult::NotFound),
         None => nlu::parse_phone(input.text(), t.lang),
     };
     match parsed {
@@ -936,16 +1204,26 @@ fn menu(s: &mut Session, input: Input<'_>, mut t: T<'_>, desk: &dyn Desk) -> Tur
 /// The turn after the handler ran an `Action`.
 pub fn after(s: &mut Session, outcome: Outcome, p: &Profile, desk: &dyn Desk) -> Turn {
     let lang = lang_of(s, p);
-    let mut t = T { lang, say: vec![], p };
+    let mut t = T {
+        lang,
+        say: vec![],
+        p,
+    };
     match outcome {
         Outcome::Booked { code } => {
-            t.line(Line::Booked { code: &code }).line(Line::AnythingElse);
+            t.line(Line::Booked { code: &code })
+                .line(Line::AnythingElse);
             reset_task(s, Purpose::Book);
             s.step = Step::AnythingElse;
             t.gather()
         }
         Outcome::Moved { code, at } => {
-            t.line(Line::Moved { date: at.0, time: at.1, code: &code }).line(Line::AnythingElse);
+            t.line(Line::Moved {
+                date: at.0,
+                time: at.1,
+                code: &code,
+            })
+            .line(Line::AnythingElse);
             reset_task(s, Purpose::Book);
             s.step = Step::AnythingElse;
             t.gather()
@@ -967,7 +1245,11 @@ pub fn after(s: &mut Session, outcome: Outcome, p: &Profile, desk: &dyn Desk) ->
 /// The turn after a transfer attempt ended (`DialCallStatus`).
 pub fn dial_result(s: &mut Session, status: &str, p: &Profile) -> Turn {
     let lang = lang_of(s, p);
-    let mut t = T { lang, say: vec![], p };
+    let mut t = T {
+        lang,
+        say: vec![],
+        p,
+    };
     if status == "completed" || status == "answered" {
         s.step = Step::Done;
         return t.end(Next::Hangup);
@@ -980,7 +1262,11 @@ pub fn dial_result(s: &mut Session, status: &str, p: &Profile) -> Turn {
 /// The turn after a voicemail was recorded.
 pub fn recorded(s: &mut Session, p: &Profile) -> Turn {
     let lang = lang_of(s, p);
-    let mut t = T { lang, say: vec![], p };
+    let mut t = T {
+        lang,
+        say: vec![],
+        p,
+    };
     t.line(Line::MessageSaved);
     s.step = Step::Done;
     t.end(Next::Hangup)
@@ -989,7 +1275,11 @@ pub fn recorded(s: &mut Session, p: &Profile) -> Turn {
 /// The answer when something failed: apologise and offer voicemail, never silence.
 pub fn failure(s: &mut Session, p: &Profile) -> Turn {
     let lang = lang_of(s, p);
-    let mut t = T { lang, say: vec![], p };
+    let mut t = T {
+        lang,
+        say: vec![],
+        p,
+    };
     t.line(Line::SorryError).line(Line::LeaveMessage);
     s.step = Step::Voicemail;
     t.end(Next::Record)

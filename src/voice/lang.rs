@@ -25,18 +25,33 @@ pub fn speech_language(lang: Lang) -> &'static str {
 /// `(555) 212-0987` read digit by digit: "5 5 5, 2 1 2, 0 9 8 7".
 pub fn spoken_phone(e164: &str) -> String {
     let digits: Vec<char> = e164.chars().filter(char::is_ascii_digit).collect();
-    let national: Vec<char> = if digits.len() == 11 && digits[0] == '1' { digits[1..].to_vec() } else { digits };
+    let national: Vec<char> = if digits.len() == 11 && digits[0] == '1' {
+        digits[1..].to_vec()
+    } else {
+        digits
+    };
     let groups: Vec<String> = if national.len() == 10 {
-        vec![national[..3].iter().collect(), national[3..6].iter().collect(), national[6..].iter().collect()]
+        vec![
+            national[..3].iter().collect(),
+            national[3..6].iter().collect(),
+            national[6..].iter().collect(),
+        ]
     } else {
         vec![national.iter().collect()]
     };
-    groups.iter().map(|g| g.chars().map(String::from).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>().join(", ")
+    groups
+        .iter()
+        .map(|g| g.chars().map(String::from).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A confirmation code read slowly: "K, 7, P, 2, Q, X".
 pub fn spoken_code(code: &str) -> String {
-    code.chars().map(String::from).collect::<Vec<_>>().join(", ")
+    code.chars()
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub fn when(lang: Lang, d: NaiveDate, t: NaiveTime) -> String {
@@ -59,47 +74,100 @@ fn list(lang: Lang, items: &[String]) -> String {
     match items.len() {
         0 => String::new(),
         1 => items[0].clone(),
-        _ => format!("{}{and}{}", items[..items.len() - 1].join(", "), items[items.len() - 1]),
+        _ => format!(
+            "{}{and}{}",
+            items[..items.len() - 1].join(", "),
+            items[items.len() - 1]
+        ),
     }
 }
 
 /// Everything the receptionist can say.
 pub enum Line<'a> {
-    ChooseLanguage { business: &'a str },
-    Greeting { business: &'a str, custom: Option<&'a str> },
+    ChooseLanguage {
+        business: &'a str,
+    },
+    Greeting {
+        business: &'a str,
+        custom: Option<&'a str>,
+    },
     HowCanIHelp,
     AnythingElse,
     AskDateTime,
-    AskTimeOn { date: NaiveDate },
-    Offer { slots: &'a [(NaiveDate, NaiveTime)] },
+    AskTimeOn {
+        date: NaiveDate,
+    },
+    Offer {
+        slots: &'a [(NaiveDate, NaiveTime)],
+    },
     NoSlots,
-    Unavailable { reason: &'a str },
+    Unavailable {
+        reason: &'a str,
+    },
     WhichSlot,
-    ConfirmKnownName { name: &'a str },
+    ConfirmKnownName {
+        name: &'a str,
+    },
     AskName,
     SpellName,
-    CallerNumberOk { phone: &'a str },
+    CallerNumberOk {
+        phone: &'a str,
+    },
     AskPhone,
-    ConfirmPhone { phone: &'a str },
-    ReadBack { date: NaiveDate, time: NaiveTime, name: &'a str, phone: &'a str },
-    Booked { code: &'a str },
+    ConfirmPhone {
+        phone: &'a str,
+    },
+    ReadBack {
+        date: NaiveDate,
+        time: NaiveTime,
+        name: &'a str,
+        phone: &'a str,
+    },
+    Booked {
+        code: &'a str,
+    },
     SlotJustTaken,
-    FoundAppointment { date: NaiveDate, time: NaiveTime },
-    WhichAppointment { count: usize },
+    FoundAppointment {
+        date: NaiveDate,
+        time: NaiveTime,
+    },
+    WhichAppointment {
+        count: usize,
+    },
     AskCode,
     CodeNotFound,
     NoAppointmentFound,
-    ConfirmCancel { date: NaiveDate, time: NaiveTime },
+    ConfirmCancel {
+        date: NaiveDate,
+        time: NaiveTime,
+    },
     Cancelled,
     AskNewTime,
-    ConfirmMove { date: NaiveDate, time: NaiveTime },
-    Moved { date: NaiveDate, time: NaiveTime, code: &'a str },
+    ConfirmMove {
+        date: NaiveDate,
+        time: NaiveTime,
+    },
+    Moved {
+        date: NaiveDate,
+        time: NaiveTime,
+        code: &'a str,
+    },
     KeptAsIs,
-    Prices { services: &'a [(String, Option<i64>)] },
+    Prices {
+        services: &'a [(String, Option<i64>)],
+    },
     NoPrices,
-    Hours { today: &'a str, week: &'a str },
-    Location { address: Option<&'a str>, directions: Option<&'a str> },
-    Faq { answer: &'a str },
+    Hours {
+        today: &'a str,
+        week: &'a str,
+    },
+    Location {
+        address: Option<&'a str>,
+        directions: Option<&'a str>,
+    },
+    Faq {
+        answer: &'a str,
+    },
     Transferring,
     OwnerUnavailable,
     LeaveMessage,
@@ -109,7 +177,9 @@ pub enum Line<'a> {
     NoInput,
     OfferVoicemail,
     AfterHours,
-    AiOff { business: &'a str },
+    AiOff {
+        business: &'a str,
+    },
     Goodbye,
     SorryError,
     NotInService,
@@ -206,6 +276,84 @@ pub fn money(lang: Lang, cents: i64) -> String {
     }
 }
 
+/// A short, spoken reason for an engine refusal code.
+pub fn reason(lang: Lang, code: &str) -> String {
+    let es = lang == Lang::Es;
+    match code {
+        "taken" => {
+            if es {
+                "ya está reservado"
+            } else {
+                "it's already booked"
+            }
+        }
+        "closed" => {
+            if es {
+                "ese día estamos cerrados"
+            } else {
+                "we're closed that day"
+            }
+        }
+        "closure" => {
+            if es {
+                "ese día estamos cerrados por vacaciones"
+            } else {
+                "we're closed for a holiday then"
+            }
+        }
+        "outside_hours" => {
+            if es {
+                "está fuera de nuestro horario"
+            } else {
+                "it's outside our opening hours"
+            }
+        }
+        "off_grid" => {
+            if es {
+                "las citas empiezan a otras horas"
+            } else {
+                "appointments start at other times"
+            }
+        }
+        "in_past" => {
+            if es {
+                "esa hora ya pasó"
+            } else {
+                "that time has already passed"
+            }
+        }
+        "too_soon" => {
+            if es {
+                "es demasiado pronto para reservar"
+            } else {
+                "that's too soon to book"
+            }
+        }
+        "beyond_horizon" => {
+            if es {
+                "aún no reservamos tan adelante"
+            } else {
+                "we don't book that far ahead yet"
+            }
+        }
+        "nonexistent_local_time" => {
+            if es {
+                "esa hora no existe por el cambio de horario"
+            } else {
+                "that time doesn't exist because of the clock change"
+            }
+        }
+        _ => {
+            if es {
+                "no está disponible"
+            } else {
+                "it isn't available"
+            }
+        }
+    }
+    .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,27 +370,25 @@ mod tests {
     fn both_languages_have_every_line() {
         let d = NaiveDate::from_ymd_opt(2027, 1, 5).unwrap();
         let t = NaiveTime::from_hms_opt(15, 0, 0).unwrap();
-        let en = say(Lang::En, &Line::ReadBack { date: d, time: t, name: "Ada", phone: "+15552120987" });
-        let es = say(Lang::Es, &Line::ReadBack { date: d, time: t, name: "Ada", phone: "+15552120987" });
+        let en = say(
+            Lang::En,
+            &Line::ReadBack {
+                date: d,
+                time: t,
+                name: "Ada",
+                phone: "+15552120987",
+            },
+        );
+        let es = say(
+            Lang::Es,
+            &Line::ReadBack {
+                date: d,
+                time: t,
+                name: "Ada",
+                phone: "+15552120987",
+            },
+        );
         assert!(en.contains("Tuesday, January 5 at 3:00 PM"), "{en}");
         assert!(es.contains("martes 5 de enero a las 15:00"), "{es}");
     }
-}
-
-/// A short, spoken reason for an engine refusal code.
-pub fn reason(lang: Lang, code: &str) -> String {
-    let es = lang == Lang::Es;
-    match code {
-        "taken" => if es { "ya está reservado" } else { "it's already booked" },
-        "closed" => if es { "ese día estamos cerrados" } else { "we're closed that day" },
-        "closure" => if es { "ese día estamos cerrados por vacaciones" } else { "we're closed for a holiday then" },
-        "outside_hours" => if es { "está fuera de nuestro horario" } else { "it's outside our opening hours" },
-        "off_grid" => if es { "las citas empiezan a otras horas" } else { "appointments start at other times" },
-        "in_past" => if es { "esa hora ya pasó" } else { "that time has already passed" },
-        "too_soon" => if es { "es demasiado pronto para reservar" } else { "that's too soon to book" },
-        "beyond_horizon" => if es { "aún no reservamos tan adelante" } else { "we don't book that far ahead yet" },
-        "nonexistent_local_time" => if es { "esa hora no existe por el cambio de horario" } else { "that time doesn't exist because of the clock change" },
-        _ => if es { "no está disponible" } else { "it isn't available" },
-    }
-    .to_string()
 }

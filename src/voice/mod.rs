@@ -1,4 +1,11 @@
-//! The voice side of the product. For now only the TwiML builder lives here; the
-//! call state machine, language packs and TTS cache join it with the voice issue.
+//! The voice receptionist: one conversation engine (`flow`, pure), two
+//! language packs (`lang`), the TwiML builder (`twiml`) and renderer
+//! (`render`), the calendar view it works through (`desk`) and the glue that
+//! runs one webhook turn atomically in the database (`engine`).
 
+pub mod desk;
+pub mod engine;
+pub mod flow;
+pub mod lang;
+pub mod render;
 pub mod twiml;

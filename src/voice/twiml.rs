@@ -7,13 +7,55 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::fmt::Write;
 
-/// One verb of a `<Response>`. The voice issue adds `Say`, `Gather`, `Play` …
+/// One verb of a `<Response>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verb {
     /// `<Message>text</Message>`: an SMS reply to the message being answered.
     Message(String),
     /// `<Hangup/>`.
     Hangup,
+    /// `<Say voice=… language=…>text</Say>`.
+    Say {
+        text: String,
+        voice: String,
+        language: String,
+    },
+    /// `<Play>url</Play>`.
+    Play(String),
+    /// `<Gather>` listening for speech and/or keys, with prompts nested inside.
+    Gather(Gather),
+    /// `<Dial action=… timeout=…>number</Dial>`.
+    Dial {
+        number: String,
+        action: String,
+        timeout_secs: u32,
+        caller_id: Option<String>,
+    },
+    /// `<Record>` a voicemail with transcription and a status callback.
+    Record {
+        action: String,
+        max_length_secs: u32,
+        transcribe_callback: Option<String>,
+        status_callback: Option<String>,
+    },
+    /// `<Redirect method="POST">url</Redirect>`.
+    Redirect(String),
+    /// `<Pause length=…/>`.
+    Pause(u32),
+}
+
+/// The attributes and nested prompts of a `<Gather>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gather {
+    pub action: String,
+    /// "speech dtmf", "dtmf", "speech".
+    pub input: String,
+    pub language: String,
+    pub speech_model: String,
+    pub hints: Vec<String>,
+    pub num_digits: Option<u8>,
+    pub timeout_secs: u32,
+    pub prompts: Vec<Verb>,
 }
 
 /// A TwiML document under construction.
@@ -51,12 +93,7 @@ impl Twiml {
         }
         out.push_str("<Response>");
         for v in &self.verbs {
-            match v {
-                Verb::Message(text) => {
-                    let _ = write!(out, "<Message>{}</Message>", escape(text));
-                }
-                Verb::Hangup => out.push_str("<Hangup/>"),
-            }
+            render_verb(&mut out, v);
         }
         out.push_str("</Response>");
         out
@@ -77,6 +114,102 @@ impl IntoResponse for Twiml {
             self.render(),
         )
             .into_response()
+    }
+}
+
+fn render_verb(out: &mut String, v: &Verb) {
+    match v {
+        Verb::Message(text) => {
+            let _ = write!(out, "<Message>{}</Message>", escape(text));
+        }
+        Verb::Hangup => out.push_str("<Hangup/>"),
+        Verb::Say {
+            text,
+            voice,
+            language,
+        } => {
+            let _ = write!(
+                out,
+                r#"<Say voice="{}" language="{}">{}</Say>"#,
+                escape(voice),
+                escape(language),
+                escape(text)
+            );
+        }
+        Verb::Play(url) => {
+            let _ = write!(out, "<Play>{}</Play>", escape(url));
+        }
+        Verb::Gather(g) => {
+            let _ = write!(
+                out,
+                r#"<Gather input="{}" action="{}" method="POST" language="{}" speechTimeout="auto" speechModel="{}" timeout="{}" actionOnEmptyResult="true""#,
+                escape(&g.input),
+                escape(&g.action),
+                escape(&g.language),
+                escape(&g.speech_model),
+                g.timeout_secs
+            );
+            if let Some(n) = g.num_digits {
+                let _ = write!(out, r#" numDigits="{n}""#);
+            }
+            if !g.hints.is_empty() {
+                let _ = write!(out, r#" hints="{}""#, escape(&g.hints.join(", ")));
+            }
+            out.push('>');
+            for p in &g.prompts {
+                render_verb(out, p);
+            }
+            out.push_str("</Gather>");
+        }
+        Verb::Dial {
+            number,
+            action,
+            timeout_secs,
+            caller_id,
+        } => {
+            let _ = write!(
+                out,
+                r#"<Dial action="{}" method="POST" timeout="{timeout_secs}""#,
+                escape(action)
+            );
+            if let Some(c) = caller_id {
+                let _ = write!(out, r#" callerId="{}""#, escape(c));
+            }
+            let _ = write!(out, "><Number>{}</Number></Dial>", escape(number));
+        }
+        Verb::Record {
+            action,
+            max_length_secs,
+            transcribe_callback,
+            status_callback,
+        } => {
+            let _ = write!(
+                out,
+                r##"<Record action="{}" method="POST" maxLength="{max_length_secs}" finishOnKey="#" playBeep="true""##,
+                escape(action)
+            );
+            if let Some(t) = transcribe_callback {
+                let _ = write!(
+                    out,
+                    r#" transcribe="true" transcribeCallback="{}""#,
+                    escape(t)
+                );
+            }
+            if let Some(c) = status_callback {
+                let _ = write!(
+                    out,
+                    r#" recordingStatusCallback="{}" recordingStatusCallbackMethod="POST""#,
+                    escape(c)
+                );
+            }
+            out.push_str("/>");
+        }
+        Verb::Redirect(url) => {
+            let _ = write!(out, r#"<Redirect method="POST">{}</Redirect>"#, escape(url));
+        }
+        Verb::Pause(n) => {
+            let _ = write!(out, r#"<Pause length="{n}"/>"#);
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod calls;
 pub mod sms;
 pub mod twilio;
+pub mod voice;
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/webhook/twilio/sms", post(sms::inbound))
         .route("/webhook/twilio/sms-status", post(sms::status))
         .route("/webhook/twilio/status", post(calls::status))
+        .merge(voice::router())
 }
 
 /// An error of a webhook handler, answered as TwiML.
