@@ -773,6 +773,18 @@ fn main_request(
             intent = Intent::Book;
         }
     }
+    // A question the owner answered in the FAQ wins over the generic answers.
+    if matches!(
+        intent,
+        Intent::Pricing | Intent::Hours | Intent::Location | Intent::Other
+    ) && let Some(answer) = faq_answer(t.p, lang, text)
+    {
+        t.line(Line::Faq { answer: &answer });
+        s.step = Step::AnythingElse;
+        s.misunderstood = 0;
+        t.line(Line::AnythingElse);
+        return t.gather();
+    }
     match intent {
         Intent::Book => {
             reset_task(s, Purpose::Book);
@@ -1054,18 +1066,22 @@ fn offer_choice(
             .iter()
             .any(|w| lower.split(|c: char| !c.is_alphanumeric()).any(|x| x == *w))
     };
-    let pick = if input.digits.is_some_and(|d| d.trim() == "1")
-        || ordinal(&["first", "primera", "primero", "one", "uno", "una"])
-    {
-        Some(0)
-    } else if input.digits.is_some_and(|d| d.trim() == "2")
-        || ordinal(&["second", "segunda", "segundo", "two", "dos", "latter"])
+    let key = input.digits.map(str::trim);
+    // Most specific first: "the second one" names the second, not "one".
+    let pick = if key == Some("3") || ordinal(&["third", "tercera", "tercero", "tres", "three"]) {
+        Some(2)
+    } else if key == Some("2")
+        || ordinal(&[
+            "second", "segunda", "segundo", "dos", "two", "latter", "later",
+        ])
     {
         Some(1)
-    } else if input.digits.is_some_and(|d| d.trim() == "3")
-        || ordinal(&["third", "tercera", "tercero", "three", "tres"])
+    } else if key == Some("1")
+        || ordinal(&[
+            "first", "primera", "primero", "former", "earlier", "one", "uno", "una",
+        ])
     {
-        Some(2)
+        Some(0)
     } else {
         None
     };

@@ -11,3 +11,4 @@ mod messages;
 mod nlu_cli;
 mod ops;
 mod tenancy;
+mod voice;
