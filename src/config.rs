@@ -198,6 +198,18 @@ pub const OPTIONS: &[Opt] = &[
         "how often the outbox worker looks for due SMS/email (it also wakes when something is queued); 0 turns the worker off (tests)",
     ),
     opt(
+        "RINGLYPRO_TTS_CACHE_MB",
+        Some("256"),
+        false,
+        "disk space for cached ElevenLabs audio; the oldest files are evicted beyond it",
+    ),
+    opt(
+        "RINGLYPRO_TTS_TIMEOUT_MS",
+        Some("1500"),
+        false,
+        "how long a call turn waits for new ElevenLabs audio before speaking with <Say> instead",
+    ),
+    opt(
         "RINGLYPRO_LOGIN_RATE_LIMIT",
         Some("10"),
         false,
@@ -406,6 +418,8 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// Poll interval of the outbox worker; 0 = no background worker.
     pub outbox_poll_ms: u64,
+    pub tts_cache_mb: u64,
+    pub tts_timeout_ms: u64,
     pub login_rate_limit: u32,
     pub register_rate_limit: u32,
     pub reset_rate_limit: u32,
@@ -531,6 +545,8 @@ impl Config {
             max_body_bytes: raw.parse("RINGLYPRO_MAX_BODY_BYTES")?,
             shutdown_grace_secs: raw.parse("RINGLYPRO_SHUTDOWN_GRACE_SECS")?,
             outbox_poll_ms: raw.parse("RINGLYPRO_OUTBOX_POLL_MS")?,
+            tts_cache_mb: raw.parse("RINGLYPRO_TTS_CACHE_MB")?,
+            tts_timeout_ms: raw.parse("RINGLYPRO_TTS_TIMEOUT_MS")?,
             login_rate_limit: raw.parse("RINGLYPRO_LOGIN_RATE_LIMIT")?,
             register_rate_limit: raw.parse("RINGLYPRO_REGISTER_RATE_LIMIT")?,
             reset_rate_limit: raw.parse("RINGLYPRO_RESET_RATE_LIMIT")?,

@@ -32,7 +32,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         let db = Db::open(&config.database_path)?;
         let listen = config.listen_addr();
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
@@ -53,5 +53,8 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             "RinglyPro is ready: open http://{shown}/ for the dashboard"
         );
         serve(listener, state, shutdown_signal()).await
-    })
+    });
+    // Provider calls still running on blocking threads (a slow TTS request) do not hold up the exit.
+    rt.shutdown_timeout(std::time::Duration::from_secs(2));
+    result
 }

@@ -3,7 +3,9 @@
 //! speaking the provider's wire format) and an offline stand-in used when the
 //! service has no credentials. Calls are blocking; run them off the async runtime.
 
+pub mod elevenlabs;
 pub mod twilio;
+pub mod twilio_numbers;
 
 use crate::config::Config;
 use std::sync::Arc;
@@ -90,6 +92,10 @@ impl SmsSender for OfflineSms {
 #[derive(Clone)]
 pub struct Providers {
     pub sms: Arc<dyn SmsSender>,
+    /// Buying numbers; None until Twilio is configured.
+    pub numbers: Option<Arc<dyn twilio_numbers::NumberProvider>>,
+    /// Natural voices; None until ELEVENLABS_API_KEY is set (then `<Say>` is used).
+    pub tts: Option<Arc<dyn elevenlabs::Tts>>,
 }
 
 impl Providers {
@@ -103,6 +109,14 @@ impl Providers {
             }
             None => Arc::new(OfflineSms),
         };
-        Self { sms }
+        let numbers = config.twilio.as_ref().map(|t| {
+            let base = Some(config.twilio_api_base.as_str()).filter(|b| !b.is_empty()).unwrap_or(twilio::DEFAULT_API_BASE);
+            Arc::new(twilio_numbers::TwilioNumbers::new(t, base)) as Arc<dyn twilio_numbers::NumberProvider>
+        });
+        let tts = config
+            .elevenlabs_api_key
+            .as_ref()
+            .map(|k| Arc::new(elevenlabs::ElevenLabs::new(k, &config.elevenlabs_api_base)) as Arc<dyn elevenlabs::Tts>);
+        Self { sms, numbers, tts }
     }
 }

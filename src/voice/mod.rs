@@ -8,4 +8,5 @@ pub mod engine;
 pub mod flow;
 pub mod lang;
 pub mod render;
+pub mod tts;
 pub mod twiml;

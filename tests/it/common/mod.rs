@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod fake_elevenlabs;
 pub mod fake_twilio;
 
 use ringlypro::app::Running;
