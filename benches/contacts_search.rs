@@ -107,13 +107,19 @@ fn main() {
     let dir = tempfile::tempdir().expect("tempdir");
     // RINGLYPRO_BENCH_DB keeps the seeded database between runs (seeding 1 M takes a while).
     let keep = std::env::var("RINGLYPRO_BENCH_DB").ok().filter(|_| !quick);
-    let path = keep.clone().map(std::path::PathBuf::from).unwrap_or_else(|| dir.path().join("bench.db"));
+    let path = keep
+        .clone()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("bench.db"));
     let reuse = keep.is_some() && path.exists();
     let mut conn = ringlypro::db::open_connection(&path).expect("open");
     ringlypro::db::migrate(&mut conn).expect("migrate");
     let now = chrono::Utc::now();
     let client = if reuse {
-        ClientId::from_trusted(conn.query_row("SELECT min(id) FROM clients", [], |r| r.get(0)).expect("client"))
+        ClientId::from_trusted(
+            conn.query_row("SELECT min(id) FROM clients", [], |r| r.get(0))
+                .expect("client"),
+        )
     } else {
         let tx = conn.transaction().expect("tx");
         let c = ringlypro::db::clients::insert(
@@ -188,7 +194,8 @@ fn main() {
     let rounds = if quick { 5 } else { 200 };
     let mut times: Vec<Duration> = Vec::with_capacity(queries.len() * rounds);
     let mut hits = 0i64;
-    let mut per_query: Vec<(&str, Duration, i64)> = queries.iter().map(|q| (*q, Duration::ZERO, 0)).collect();
+    let mut per_query: Vec<(&str, Duration, i64)> =
+        queries.iter().map(|q| (*q, Duration::ZERO, 0)).collect();
     for _ in 0..rounds {
         for (k, q) in queries.iter().enumerate() {
             let lq = ListQuery {
@@ -208,7 +215,10 @@ fn main() {
         }
     }
     for (q, worst, total) in &per_query {
-        println!("  {q:<18} total {total:>6}  worst {:.2} ms", worst.as_secs_f64() * 1000.0);
+        println!(
+            "  {q:<18} total {total:>6}  worst {:.2} ms",
+            worst.as_secs_f64() * 1000.0
+        );
     }
     times.sort();
     let pct = |p: f64| {

@@ -29,8 +29,16 @@ impl ElevenLabs {
             .timeout_global(Some(Duration::from_secs(30)))
             .build()
             .into();
-        let base = if api_base.is_empty() { DEFAULT_API_BASE } else { api_base };
-        Self { agent, base: base.trim_end_matches('/').to_string(), key: key.to_string() }
+        let base = if api_base.is_empty() {
+            DEFAULT_API_BASE
+        } else {
+            api_base
+        };
+        Self {
+            agent,
+            base: base.trim_end_matches('/').to_string(),
+            key: key.to_string(),
+        }
     }
 }
 
@@ -48,7 +56,12 @@ impl Tts for ElevenLabs {
             .send(serde_json::json!({ "text": text, "model_id": model }).to_string())
             .map_err(|e| format!("could not reach ElevenLabs: {e}"))?;
         let status = res.status().as_u16();
-        let bytes = res.body_mut().with_config().limit(MAX_AUDIO_BYTES).read_to_vec().map_err(|e| e.to_string())?;
+        let bytes = res
+            .body_mut()
+            .with_config()
+            .limit(MAX_AUDIO_BYTES)
+            .read_to_vec()
+            .map_err(|e| e.to_string())?;
         if status != 200 || bytes.is_empty() {
             return Err(format!("ElevenLabs answered {status}"));
         }

@@ -110,13 +110,16 @@ impl Providers {
             None => Arc::new(OfflineSms),
         };
         let numbers = config.twilio.as_ref().map(|t| {
-            let base = Some(config.twilio_api_base.as_str()).filter(|b| !b.is_empty()).unwrap_or(twilio::DEFAULT_API_BASE);
-            Arc::new(twilio_numbers::TwilioNumbers::new(t, base)) as Arc<dyn twilio_numbers::NumberProvider>
+            let base = Some(config.twilio_api_base.as_str())
+                .filter(|b| !b.is_empty())
+                .unwrap_or(twilio::DEFAULT_API_BASE);
+            Arc::new(twilio_numbers::TwilioNumbers::new(t, base))
+                as Arc<dyn twilio_numbers::NumberProvider>
         });
-        let tts = config
-            .elevenlabs_api_key
-            .as_ref()
-            .map(|k| Arc::new(elevenlabs::ElevenLabs::new(k, &config.elevenlabs_api_base)) as Arc<dyn elevenlabs::Tts>);
+        let tts = config.elevenlabs_api_key.as_ref().map(|k| {
+            Arc::new(elevenlabs::ElevenLabs::new(k, &config.elevenlabs_api_base))
+                as Arc<dyn elevenlabs::Tts>
+        });
         Self { sms, numbers, tts }
     }
 }

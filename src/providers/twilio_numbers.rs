@@ -66,16 +66,24 @@ impl TwilioNumbers {
             .timeout_global(Some(Duration::from_secs(20)))
             .build()
             .into();
-        let creds = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", t.account_sid, t.auth_token));
+        let creds = base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", t.account_sid, t.auth_token));
         Self {
             agent,
-            base: format!("{}/2010-04-01/Accounts/{}", api_base.trim_end_matches('/'), t.account_sid),
+            base: format!(
+                "{}/2010-04-01/Accounts/{}",
+                api_base.trim_end_matches('/'),
+                t.account_sid
+            ),
             authorization: format!("Basic {creds}"),
         }
     }
 
     fn fail(status: u16, body: &str) -> String {
-        let msg = serde_json::from_str::<TwilioError>(body).ok().and_then(|e| e.message).unwrap_or_else(|| body.chars().take(200).collect());
+        let msg = serde_json::from_str::<TwilioError>(body)
+            .ok()
+            .and_then(|e| e.message)
+            .unwrap_or_else(|| body.chars().take(200).collect());
         format!("Twilio answered {status}: {msg}")
     }
 }
@@ -84,7 +92,10 @@ impl NumberProvider for TwilioNumbers {
     fn buy(&self, area_code: Option<&str>, hooks: &Hooks) -> Result<Bought, String> {
         let mut search = self
             .agent
-            .get(&format!("{}/AvailablePhoneNumbers/US/Local.json", self.base))
+            .get(&format!(
+                "{}/AvailablePhoneNumbers/US/Local.json",
+                self.base
+            ))
             .header("authorization", &self.authorization)
             .query("VoiceEnabled", "true")
             .query("SmsEnabled", "true")
@@ -92,16 +103,26 @@ impl NumberProvider for TwilioNumbers {
         if let Some(a) = area_code {
             search = search.query("AreaCode", a);
         }
-        let mut res = search.call().map_err(|e| format!("could not reach Twilio: {e}"))?;
+        let mut res = search
+            .call()
+            .map_err(|e| format!("could not reach Twilio: {e}"))?;
         let status = res.status().as_u16();
-        let body = res.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_string().map_err(|e| e.to_string())?;
+        let body = res
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
         if status != 200 {
             return Err(Self::fail(status, &body));
         }
-        let list: Available = serde_json::from_str(&body).map_err(|e| format!("unexpected answer from Twilio: {e}"))?;
+        let list: Available = serde_json::from_str(&body)
+            .map_err(|e| format!("unexpected answer from Twilio: {e}"))?;
         let Some(pick) = list.available_phone_numbers.into_iter().next() else {
             return Err(match area_code {
-                Some(a) => format!("Twilio has no local numbers in area code {a} right now; try another area code"),
+                Some(a) => format!(
+                    "Twilio has no local numbers in area code {a} right now; try another area code"
+                ),
                 None => "Twilio has no local numbers available right now".into(),
             });
         };
@@ -123,12 +144,21 @@ impl NumberProvider for TwilioNumbers {
             .send_form(form)
             .map_err(|e| format!("could not reach Twilio: {e}"))?;
         let status = res.status().as_u16();
-        let body = res.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_string().map_err(|e| e.to_string())?;
+        let body = res
+            .body_mut()
+            .with_config()
+            .limit(MAX_RESPONSE_BYTES)
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
         if !(200..300).contains(&status) {
             return Err(Self::fail(status, &body));
         }
-        let n: Incoming = serde_json::from_str(&body).map_err(|e| format!("unexpected answer from Twilio: {e}"))?;
-        Ok(Bought { number: n.phone_number, sid: n.sid })
+        let n: Incoming = serde_json::from_str(&body)
+            .map_err(|e| format!("unexpected answer from Twilio: {e}"))?;
+        Ok(Bought {
+            number: n.phone_number,
+            sid: n.sid,
+        })
     }
 
     fn release(&self, sid: &str) -> Result<(), String> {
@@ -143,7 +173,10 @@ impl NumberProvider for TwilioNumbers {
             .map_err(|e| format!("could not reach Twilio: {e}"))?;
         match res.status().as_u16() {
             200..=299 | 404 => Ok(()),
-            s => Err(Self::fail(s, &res.body_mut().read_to_string().unwrap_or_default())),
+            s => Err(Self::fail(
+                s,
+                &res.body_mut().read_to_string().unwrap_or_default(),
+            )),
         }
     }
 }

@@ -27,7 +27,11 @@ pub fn key(voice: &str, model: &str, text: &str) -> String {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 /// Writes audio atomically, then trims the cache to `max_bytes` (oldest first).
@@ -79,8 +83,12 @@ fn says(xml: &str) -> Vec<SayTag> {
     let mut from = 0;
     while let Some(i) = xml[from..].find("<Say ") {
         let start = from + i;
-        let Some(gt) = xml[start..].find('>') else { break };
-        let Some(close) = xml[start..].find("</Say>") else { break };
+        let Some(gt) = xml[start..].find('>') else {
+            break;
+        };
+        let Some(close) = xml[start..].find("</Say>") else {
+            break;
+        };
         let head = &xml[start..start + gt];
         out.push(SayTag {
             start,
@@ -96,14 +104,20 @@ fn says(xml: &str) -> Vec<SayTag> {
 /// Replaces `<Say>` with `<Play>` where audio is (or becomes, within the
 /// deadline) available. Without ElevenLabs the answer is returned unchanged.
 pub async fn apply(state: &AppState, voices: &Voices, xml: String) -> String {
-    let Some(tts) = state.providers.tts.clone() else { return xml };
+    let Some(tts) = state.providers.tts.clone() else {
+        return xml;
+    };
     let dir = cache_dir(&state.config.data_dir);
     let max = state.config.tts_cache_mb.saturating_mul(1024 * 1024);
     let deadline = Duration::from_millis(state.config.tts_timeout_ms);
     let tags = says(&xml);
     let mut jobs = vec![];
     for t in &tags {
-        let voice = if t.spanish { voices.es.clone() } else { voices.en.clone() };
+        let voice = if t.spanish {
+            voices.es.clone()
+        } else {
+            voices.en.clone()
+        };
         let k = key(&voice, elevenlabs::MODEL, &t.text);
         let path = dir.join(format!("{k}.mp3"));
         if path.exists() {
@@ -112,7 +126,9 @@ pub async fn apply(state: &AppState, voices: &Voices, xml: String) -> String {
             let (tts, dir, text) = (tts.clone(), dir.clone(), t.text.clone());
             let k2 = k.clone();
             // Keeps running after the deadline, so the next call has the audio.
-            let handle = tokio::task::spawn_blocking(move || generate(tts.as_ref(), &voice, &text, &dir, &k2, max));
+            let handle = tokio::task::spawn_blocking(move || {
+                generate(tts.as_ref(), &voice, &text, &dir, &k2, max)
+            });
             jobs.push((k, Some(handle)));
         }
     }
@@ -148,14 +164,23 @@ pub async fn apply(state: &AppState, voices: &Voices, xml: String) -> String {
     out
 }
 
-fn generate(tts: &dyn Tts, voice: &str, text: &str, dir: &Path, key: &str, max: u64) -> Result<(), String> {
+fn generate(
+    tts: &dyn Tts,
+    voice: &str,
+    text: &str,
+    dir: &Path,
+    key: &str,
+    max: u64,
+) -> Result<(), String> {
     let bytes = tts.synthesize(voice, elevenlabs::MODEL, text)?;
     store(dir, key, &bytes, max).map_err(|e| format!("could not cache audio: {e}"))
 }
 
 /// Generates a tenant's fixed prompts ahead of calls (after settings change).
 pub fn prewarm(state: &AppState, voices: Voices, lines: Vec<(bool, String)>) {
-    let Some(tts) = state.providers.tts.clone() else { return };
+    let Some(tts) = state.providers.tts.clone() else {
+        return;
+    };
     let dir = cache_dir(&state.config.data_dir);
     let max = state.config.tts_cache_mb.saturating_mul(1024 * 1024);
     let tts: Arc<dyn Tts> = tts;
@@ -180,12 +205,39 @@ pub fn prewarm_settings(state: &AppState, s: &crate::db::settings::Settings) {
         return;
     }
     let voices = Voices {
-        en: s.voice_en.clone().unwrap_or_else(|| elevenlabs::VOICE_EN.into()),
-        es: s.voice_es.clone().unwrap_or_else(|| elevenlabs::VOICE_ES.into()),
+        en: s
+            .voice_en
+            .clone()
+            .unwrap_or_else(|| elevenlabs::VOICE_EN.into()),
+        es: s
+            .voice_es
+            .clone()
+            .unwrap_or_else(|| elevenlabs::VOICE_ES.into()),
     };
-    let mut lines = vec![(false, say(Lang::En, &Line::ChooseLanguage { business: &s.business_name }))];
-    for (spanish, lang, greeting) in [(false, Lang::En, s.greeting.as_deref()), (true, Lang::Es, s.greeting_es.as_deref())] {
-        for l in [Line::Greeting { business: &s.business_name, custom: greeting }, Line::HowCanIHelp, Line::AnythingElse, Line::Goodbye, Line::AskDateTime, Line::AskName] {
+    let mut lines = vec![(
+        false,
+        say(
+            Lang::En,
+            &Line::ChooseLanguage {
+                business: &s.business_name,
+            },
+        ),
+    )];
+    for (spanish, lang, greeting) in [
+        (false, Lang::En, s.greeting.as_deref()),
+        (true, Lang::Es, s.greeting_es.as_deref()),
+    ] {
+        for l in [
+            Line::Greeting {
+                business: &s.business_name,
+                custom: greeting,
+            },
+            Line::HowCanIHelp,
+            Line::AnythingElse,
+            Line::Goodbye,
+            Line::AskDateTime,
+            Line::AskName,
+        ] {
             lines.push((spanish, say(lang, &l)));
         }
     }
@@ -203,7 +255,10 @@ mod tests {
         assert_eq!(t.len(), 2);
         assert_eq!(t[0].text, "¿Qué tal & bien?");
         assert!(t[0].spanish && !t[1].spanish);
-        assert_eq!(&x[t[1].start..t[1].end], r#"<Say voice="b" language="en-US">Hi</Say>"#);
+        assert_eq!(
+            &x[t[1].start..t[1].end],
+            r#"<Say voice="b" language="en-US">Hi</Say>"#
+        );
     }
 
     #[test]

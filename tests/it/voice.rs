@@ -736,7 +736,10 @@ fn a_restart_in_the_middle_of_a_call_loses_nothing() {
     );
 }
 
-fn tts_shop(fake_tts: &crate::common::fake_elevenlabs::FakeElevenLabs, timeout_ms: u64) -> (TestServer, FakeTwilio) {
+fn tts_shop(
+    fake_tts: &crate::common::fake_elevenlabs::FakeElevenLabs,
+    timeout_ms: u64,
+) -> (TestServer, FakeTwilio) {
     let fake = FakeTwilio::start();
     let api = fake.url();
     let tts = fake_tts.url();
@@ -765,7 +768,11 @@ fn elevenlabs_audio_is_played_cached_and_served_safely() {
     let fake_tts = crate::common::fake_elevenlabs::FakeElevenLabs::start();
     let (s, _fake) = tts_shop(&fake_tts, 3000);
     let c = Caller::dial(&s, "+15555550150", "/voice/rachel/");
-    assert!(c.last.contains("<Play>") && !c.last.contains("<Say"), "{}", c.last);
+    assert!(
+        c.last.contains("<Play>") && !c.last.contains("<Say"),
+        "{}",
+        c.last
+    );
     let i = c.last.find("/audio/").unwrap();
     let path = &c.last[i..c.last[i..].find("</Play>").unwrap() + i];
     let audio = request(&s.agent, "GET", &s.url(path), &[], None);
@@ -788,8 +795,15 @@ fn a_hanging_tts_falls_back_to_say_within_the_deadline() {
     let t0 = std::time::Instant::now();
     let c = Caller::dial(&s, "+15555550152", "/voice/rachel/");
     let took = t0.elapsed();
-    assert!(c.last.contains("<Say") && !c.last.contains("<Play>"), "{}", c.last);
-    assert!(took < std::time::Duration::from_secs(5), "answered in {took:?} despite the hang");
+    assert!(
+        c.last.contains("<Say") && !c.last.contains("<Play>"),
+        "{}",
+        c.last
+    );
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "answered in {took:?} despite the hang"
+    );
 }
 
 #[test]
@@ -804,27 +818,203 @@ fn provisioning_buys_a_configured_number_once_and_releases_what_it_cannot_keep()
     let fake = FakeTwilio::start();
     let s = TestServer::with_twilio(&fake, 0);
     let a = s.register("prov@example.com");
-    let r = s.post("/api/client/provision-number", Some(&a.token), &json!({"areaCode": "415"}));
+    let r = s.post(
+        "/api/client/provision-number",
+        Some(&a.token),
+        &json!({"areaCode": "415"}),
+    );
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["data"]["ringlyproNumber"], "+14153007000");
     let form = &fake.bought()[0];
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    assert_eq!(get("VoiceUrl"), Some("https://hooks.ringlypro.test/voice/rachel/"));
-    assert_eq!(get("VoiceFallbackUrl"), Some("https://hooks.ringlypro.test/voice/fallback"));
-    assert_eq!(get("SmsUrl"), Some("https://hooks.ringlypro.test/webhook/twilio/sms"));
-    assert_eq!(get("StatusCallback"), Some("https://hooks.ringlypro.test/webhook/twilio/status"));
-    assert_eq!(s.get("/api/client/settings", Some(&a.token)).json()["data"]["ringlyproNumber"], "+14153007000");
+    assert_eq!(
+        get("VoiceUrl"),
+        Some("https://hooks.ringlypro.test/voice/rachel/")
+    );
+    assert_eq!(
+        get("VoiceFallbackUrl"),
+        Some("https://hooks.ringlypro.test/voice/fallback")
+    );
+    assert_eq!(
+        get("SmsUrl"),
+        Some("https://hooks.ringlypro.test/webhook/twilio/sms")
+    );
+    assert_eq!(
+        get("StatusCallback"),
+        Some("https://hooks.ringlypro.test/webhook/twilio/status")
+    );
+    assert_eq!(
+        s.get("/api/client/settings", Some(&a.token)).json()["data"]["ringlyproNumber"],
+        "+14153007000"
+    );
     // Already has one: refused before buying anything.
-    assert_eq!(s.post("/api/client/provision-number", Some(&a.token), &json!({})).status, 409);
+    assert_eq!(
+        s.post("/api/client/provision-number", Some(&a.token), &json!({}))
+            .status,
+        409
+    );
     assert_eq!(fake.bought().len(), 1);
     // No numbers in that area code: a clear message.
     let b = s.register("prov2@example.com");
-    let r = s.post("/api/client/provision-number", Some(&b.token), &json!({"areaCode": "999"}));
+    let r = s.post(
+        "/api/client/provision-number",
+        Some(&b.token),
+        &json!({"areaCode": "999"}),
+    );
     assert_eq!(r.status, 503);
     assert!(r.error_message().contains("area code 999"));
-    assert_eq!(s.post("/api/client/provision-number", Some(&b.token), &json!({"areaCode": "12"})).status, 400);
+    assert_eq!(
+        s.post(
+            "/api/client/provision-number",
+            Some(&b.token),
+            &json!({"areaCode": "12"})
+        )
+        .status,
+        400
+    );
     // Bought but cannot be kept (another business holds that number here): released.
-    let r = s.post("/api/client/provision-number", Some(&b.token), &json!({"areaCode": "415"}));
+    let r = s.post(
+        "/api/client/provision-number",
+        Some(&b.token),
+        &json!({"areaCode": "415"}),
+    );
     assert_eq!(r.status, 409, "{}", r.body);
-    assert_eq!(fake.released().len(), 1, "the paid number is released, not leaked");
+    assert_eq!(
+        fake.released().len(),
+        1,
+        "the paid number is released, not leaked"
+    );
+}
+
+/// Runs `ringlypro simulate-call` with `lines` as the caller's script.
+fn simulate(cwd: &std::path::Path, base: &str, from: &str, lang: &str, lines: &[&str]) -> String {
+    use std::io::Write;
+    let mut child = bare_command(cwd)
+        .args([
+            "simulate-call",
+            "--url",
+            base,
+            "--to",
+            NUMBER,
+            "--from",
+            from,
+            "--lang",
+            lang,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.join("\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn simulate_call_books_moves_and_cancels_in_both_languages_on_a_zero_config_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bare_command(dir.path())
+        .args([
+            "tenant",
+            "create",
+            "--name",
+            "Bright Smiles",
+            "--phone",
+            "555-212-0987",
+            "--number",
+            NUMBER,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // Open every day so the script works whatever day CI runs on.
+    let db = dir.path().join("ringlypro-data/ringlypro.db");
+    let conn = ringlypro::db::open_connection(&db).unwrap();
+    let all_day = r#"{"mon":[["08:00","20:00"]],"tue":[["08:00","20:00"]],"wed":[["08:00","20:00"]],"thu":[["08:00","20:00"]],"fri":[["08:00","20:00"]],"sat":[["08:00","20:00"]],"sun":[["08:00","20:00"]]}"#;
+    conn.execute(
+        "UPDATE clients SET business_hours = ?1, min_notice_minutes = 0",
+        [all_day],
+    )
+    .unwrap();
+    drop(conn);
+    let p = Proc::serve(bare_command(dir.path()));
+    let booked = simulate(
+        dir.path(),
+        &p.base,
+        "+15555550160",
+        "en",
+        &[
+            "#1",
+            "I'd like to book an appointment in 3 days at 11 am",
+            "My name is Ada Lovelace",
+            "yes",
+            "yes",
+            "no",
+        ],
+    );
+    assert!(booked.contains("You're all set"), "{booked}");
+    assert!(
+        booked.contains("ms)"),
+        "server time per turn is shown: {booked}"
+    );
+    let moved = simulate(
+        dir.path(),
+        &p.base,
+        "+15555550160",
+        "es",
+        &[
+            "Quiero cambiar mi cita",
+            "sí",
+            "en 4 días a las 10 de la mañana",
+            "sí",
+            "no",
+        ],
+    );
+    assert!(moved.contains("Listo, su cita quedó para"), "{moved}");
+    let cancelled = simulate(
+        dir.path(),
+        &p.base,
+        "+15555550160",
+        "en",
+        &["#1", "I need to cancel my appointment", "yes", "yes", "no"],
+    );
+    assert!(
+        cancelled.contains("Your appointment is cancelled"),
+        "{cancelled}"
+    );
+    let conn = ringlypro::db::open_read_only(&db).unwrap();
+    let (status, time): (String, String) = conn
+        .query_row(
+            "SELECT status, appointment_time FROM appointments",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((status.as_str(), time.as_str()), ("cancelled", "10:00"));
+    // And a Spanish booking from the start.
+    let es = simulate(
+        dir.path(),
+        &p.base,
+        "+15555550161",
+        "es",
+        &[
+            "Quisiera una cita en 5 días a las tres de la tarde",
+            "Me llamo Inés Peña",
+            "sí",
+            "sí",
+            "no",
+        ],
+    );
+    assert!(es.contains("Su cita está reservada"), "{es}");
 }

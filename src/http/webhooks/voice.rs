@@ -163,7 +163,11 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
         .await;
     match result {
         Ok(twiml) => {
-            let twiml = if state.providers.tts.is_some() { with_voices(&state, client, twiml).await } else { twiml };
+            let twiml = if state.providers.tts.is_some() {
+                with_voices(&state, client, twiml).await
+            } else {
+                twiml
+            };
             xml(twiml, StatusCode::OK)
         }
         Err(AppError::Forbidden(m)) => {
@@ -179,10 +183,19 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
 
 /// Applies ElevenLabs audio with the tenant's chosen voices.
 async fn with_voices(state: &AppState, client: crate::domain::ClientId, twiml: String) -> String {
-    let voices = state.db.read(move |c| db::settings::get(c, client)).await.map(|s| (s.voice_en, s.voice_es)).unwrap_or_default();
+    let voices = state
+        .db
+        .read(move |c| db::settings::get(c, client))
+        .await
+        .map(|s| (s.voice_en, s.voice_es))
+        .unwrap_or_default();
     let voices = crate::voice::tts::Voices {
-        en: voices.0.unwrap_or_else(|| crate::providers::elevenlabs::VOICE_EN.into()),
-        es: voices.1.unwrap_or_else(|| crate::providers::elevenlabs::VOICE_ES.into()),
+        en: voices
+            .0
+            .unwrap_or_else(|| crate::providers::elevenlabs::VOICE_EN.into()),
+        es: voices
+            .1
+            .unwrap_or_else(|| crate::providers::elevenlabs::VOICE_ES.into()),
     };
     crate::voice::tts::apply(state, &voices, twiml).await
 }

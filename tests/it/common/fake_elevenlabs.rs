@@ -29,7 +29,12 @@ pub fn audio_for(text: &str) -> Vec<u8> {
     v
 }
 
-async fn tts(State(inner): State<Arc<Mutex<Inner>>>, Path(voice): Path<String>, headers: HeaderMap, body: Bytes) -> axum::response::Response {
+async fn tts(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    Path(voice): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
     if headers.get("xi-api-key").and_then(|v| v.to_str().ok()) != Some(API_KEY) {
         return (StatusCode::UNAUTHORIZED, "bad key").into_response();
     }
@@ -52,15 +57,24 @@ impl FakeElevenLabs {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = axum::Router::new().route("/v1/text-to-speech/{voice}", axum::routing::post(tts)).with_state(inner.clone());
+        let app = axum::Router::new()
+            .route("/v1/text-to-speech/{voice}", axum::routing::post(tts))
+            .with_state(inner.clone());
         let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 let l = tokio::net::TcpListener::from_std(listener).unwrap();
                 let _ = axum::serve(l, app).await;
             });
         });
-        Self { addr, inner, _thread: thread }
+        Self {
+            addr,
+            inner,
+            _thread: thread,
+        }
     }
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

@@ -157,7 +157,8 @@ async fn available(
     headers: HeaderMap,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> impl IntoResponse {
-    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected_auth().as_str()) {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected_auth().as_str())
+    {
         return twilio_error(401, 20003, "Authenticate").into_response();
     }
     let _ = inner;
@@ -173,16 +174,30 @@ async fn available(
 /// `POST …/IncomingPhoneNumbers.json`: buys the number (records the webhook URLs).
 async fn buy(State(inner): State<Shared>, body: Bytes) -> impl IntoResponse {
     let form = ringlypro::http::webhooks::twilio::parse_form(&body).unwrap_or_default();
-    let number = form.iter().find(|(k, _)| k == "PhoneNumber").map(|(_, v)| v.clone()).unwrap_or_default();
+    let number = form
+        .iter()
+        .find(|(k, _)| k == "PhoneNumber")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     let mut g = inner.lock().unwrap();
     g.bought.push(form);
     let sid = format!("PN{:032}", g.bought.len());
-    (StatusCode::CREATED, axum::Json(json!({ "sid": sid, "phone_number": number, "account_sid": ACCOUNT_SID })))
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({ "sid": sid, "phone_number": number, "account_sid": ACCOUNT_SID })),
+    )
 }
 
 /// `DELETE …/IncomingPhoneNumbers/{sid}.json`: releases a number.
-async fn release(State(inner): State<Shared>, Path((_account, file)): Path<(String, String)>) -> StatusCode {
-    inner.lock().unwrap().released.push(file.trim_end_matches(".json").to_string());
+async fn release(
+    State(inner): State<Shared>,
+    Path((_account, file)): Path<(String, String)>,
+) -> StatusCode {
+    inner
+        .lock()
+        .unwrap()
+        .released
+        .push(file.trim_end_matches(".json").to_string());
     StatusCode::NO_CONTENT
 }
 
