@@ -86,7 +86,7 @@ impl SortBy {
 }
 
 /// Searches count matches up to this many (and report one more when there are more).
-pub const SEARCH_COUNT_CAP: i64 = 10_000;
+pub const SEARCH_COUNT_CAP: i64 = 1_000;
 
 pub struct ListQuery {
     pub page: i64,
@@ -152,7 +152,7 @@ pub fn list(
         Some(fts) => {
             let base = "FROM contacts_fts f JOIN contacts c ON c.id = f.rowid WHERE contacts_fts MATCH ?1 AND c.client_id = ?2";
             // Counting stops at SEARCH_COUNT_CAP so a very common word stays fast;
-            // the list then says "10,000+" (totalContacts = cap + 1).
+            // the list then says "1,000+" (totalContacts = cap + 1).
             let total: i64 = conn.query_row(
                 &format!(
                     "SELECT count(*) FROM (SELECT 1 {base} LIMIT {})",
