@@ -6,6 +6,7 @@ mod common;
 mod auth;
 mod bad_input;
 mod calls;
+mod crash;
 mod crm;
 mod messages;
 mod nlu_cli;
