@@ -56,7 +56,8 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
 }
 
 /// Delivers what is due now (per the application clock). Returns how many
-/// items it dealt with: sent, rescheduled, failed or held.
+/// items it dealt with: sent, rescheduled, failed or held (email held for want
+/// of a mailer is parked, not counted).
 pub async fn run_once(state: &AppState) -> usize {
     match round(state).await {
         Ok(n) => n,
@@ -157,11 +158,16 @@ async fn deliver_email(
 ) -> Result<usize, AppError> {
     let mailer = state.providers.mailer.clone();
     if let Some(reason) = mailer.unavailable_reason() {
+        // Held email is parked, not delivery work: it does not count.
         let reason = reason.to_string();
-        return state
+        let held = state
             .db
             .write(move |c| outbox::hold_due(c, Channel::Email, &reason, now))
-            .await;
+            .await?;
+        if held > 0 {
+            tracing::info!(held, "email held: no mailer is configured");
+        }
+        return Ok(0);
     }
     let lease = chrono::Duration::seconds(LEASE_SECS);
     let (claimed, failed) = state

@@ -85,39 +85,24 @@ fn settle(
         bdb::set_paused_by_billing(conn, a.client_id, d.flags.paused_by_billing, now)?;
         tracing::info!(client = %a.client_id, paused = d.flags.paused_by_billing, "AI receptionist switched by billing");
     }
-    let stamp = now.timestamp_millis();
+    // Each notice is numbered by how many of its kind came before (unique and
+    // deterministic inside the writer's transaction).
+    let mut notices: Vec<Notice<'_>> = Vec::new();
     if d.notify_zero {
-        notify::send(
-            conn,
-            a,
-            &Notice::ZeroBalance,
-            &format!("zero:{stamp}"),
-            dashboard,
-            now,
-        )?;
+        notices.push(Notice::ZeroBalance);
     }
     if d.notify_low {
-        notify::send(
-            conn,
-            a,
-            &Notice::LowBalance {
-                balance_cents: st.balance_cents,
-                free_minutes_left: standing.free_left,
-            },
-            &format!("low:{stamp}"),
-            dashboard,
-            now,
-        )?;
+        notices.push(Notice::LowBalance {
+            balance_cents: st.balance_cents,
+            free_minutes_left: standing.free_left,
+        });
     }
     if d.resumed {
-        notify::send(
-            conn,
-            a,
-            &Notice::Resumed,
-            &format!("resumed:{stamp}"),
-            dashboard,
-            now,
-        )?;
+        notices.push(Notice::Resumed);
+    }
+    for n in &notices {
+        let seq = bdb::notification_count(conn, a.client_id, n.kind())? + 1;
+        notify::send(conn, a, n, &seq.to_string(), dashboard, now)?;
     }
     Ok(())
 }

@@ -604,6 +604,19 @@ pub fn insert_notification(
     Ok(conn.last_insert_rowid())
 }
 
+/// How many notifications of `kind` a tenant has had (numbers the next one).
+pub fn notification_count(
+    conn: &Connection,
+    client: ClientId,
+    kind: &str,
+) -> Result<i64, AppError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM notifications WHERE client_id = ?1 AND kind = ?2",
+        params![client.get(), kind],
+        |r| r.get(0),
+    )?)
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Notification {
