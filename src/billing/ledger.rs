@@ -468,6 +468,10 @@ pub fn refresh(
 ) -> Result<(), AppError> {
     let a = load(conn, client, now)?;
     let st = current(&a, now);
+    if st.free_minutes_month == a.free_minutes_month {
+        // Same month as the last change: nothing new to decide.
+        return Ok(());
+    }
     settle(conn, &a, st, dashboard, now)
 }
 

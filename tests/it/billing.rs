@@ -303,6 +303,26 @@ fn free_minutes_reset_on_the_first_in_the_tenants_time_zone() {
 }
 
 #[test]
+fn a_tenant_paused_at_zero_gets_the_ai_back_with_next_months_free_minutes() {
+    let s = server(Opts::default());
+    s.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap());
+    let a = tenant(&s, "month@example.com", SALON); // America/Chicago
+    complete_call(&s, "CAMONTH", SALON, 101 * 60); // 100 free + 1 paid, nothing to pay with
+    assert_eq!(cents(&s, &a), (0, 10));
+    assert!(!ai_enabled(&s, &a));
+    s.run_billing();
+    assert!(!ai_enabled(&s, &a), "still November in Chicago");
+    // 00:05 on 1 December in Chicago: the billing job gives the month back.
+    s.clock
+        .set(Utc.with_ymd_and_hms(2026, 12, 1, 6, 5, 0).unwrap());
+    s.run_billing();
+    assert!(ai_enabled(&s, &a));
+    // The 10 ¢ owed is still owed, and collected from the next top-up.
+    assert_eq!(cents(&s, &a), (0, 10));
+}
+
+#[test]
 fn sms_is_billed_once_when_sent_or_delivered() {
     let s = server(Opts::default());
     let a = tenant(&s, "sms@example.com", SALON);
