@@ -374,7 +374,14 @@ pub fn insert_payment(
         "INSERT INTO payments (client_id, kind, amount_cents, idempotency_key, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
         params![client.get(), kind, amount_cents, idempotency_key, to_db(now)],
-    )?;
+    )
+    .map_err(|e| {
+        if crate::error::is_unique_violation(&e) {
+            AppError::conflict("a payment with this Idempotency-Key was started before", None)
+        } else {
+            e.into()
+        }
+    })?;
     Ok(conn.last_insert_rowid())
 }
 

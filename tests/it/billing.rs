@@ -877,6 +877,38 @@ fn without_a_mailer_email_is_kept_and_shown_in_notifications() {
     assert_eq!(unread["data"]["notifications"], json!([]));
 }
 
+#[test]
+fn email_goes_out_over_smtp_when_that_is_the_mailer() {
+    let smtp = crate::common::fake_smtp::FakeSmtp::start();
+    let url = smtp.url();
+    let s = TestServer::start_with(move |c| {
+        c.outbox_poll_ms = 0;
+        c.smtp_url = Some(url);
+        c.from_email = "billing@salon.example".into();
+        c.frontend_url = "https://crm.example.com".into();
+    });
+    s.register("smtp@example.com");
+    assert_eq!(s.run_outbox(), 1);
+    let m = smtp.messages();
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert_eq!(m[0].from, "<billing@salon.example>");
+    assert_eq!(m[0].to, vec!["<smtp@example.com>".to_string()]);
+    assert!(
+        m[0].data.contains("Subject: Welcome to RinglyPro"),
+        "{}",
+        m[0].data
+    );
+    assert!(m[0].data.contains("multipart/alternative"), "{}", m[0].data);
+    assert!(m[0].data.contains("Message-ID: <"), "{}", m[0].data);
+    let provider_id: String = s.scalar(
+        "SELECT provider_id FROM outbox WHERE recipient = 'smtp@example.com' AND status = 'sent'",
+        [],
+    );
+    assert!(provider_id.ends_with("@ringlypro>"), "{provider_id}");
+    assert_eq!(s.run_outbox(), 0);
+    assert_eq!(smtp.messages().len(), 1);
+}
+
 // ---------- auto-reload ----------
 
 #[test]

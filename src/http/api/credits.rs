@@ -469,13 +469,7 @@ async fn start_payment(
         .db
         .write(move |c| {
             bdb::ensure_account(c, client, now)?;
-            let id = bdb::insert_payment(c, client, kind, cents, &k, now).map_err(|e| match e {
-                AppError::Internal(m) if m.contains("UNIQUE") => AppError::conflict(
-                    "a payment with this Idempotency-Key was started before",
-                    None,
-                ),
-                other => other,
-            })?;
+            let id = bdb::insert_payment(c, client, kind, cents, &k, now)?;
             let a = bdb::account(c, client)?.ok_or_else(|| AppError::not_found("business"))?;
             Ok((id, a))
         })

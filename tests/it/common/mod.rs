@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod fake_sendgrid;
+pub mod fake_smtp;
 pub mod fake_stripe;
 pub mod fake_twilio;
 
