@@ -204,6 +204,10 @@ pub async fn serve(
         state.clone(),
         Duration::from_millis(state.config.outbox_poll_ms),
     );
+    let billing_job = crate::billing::auto_reload::spawn(
+        state.clone(),
+        Duration::from_secs(state.config.auto_reload_poll_secs),
+    );
     let router = crate::http::router(state);
     let signalled = Arc::new(tokio::sync::Notify::new());
     let notify = signalled.clone();
@@ -223,6 +227,9 @@ pub async fn serve(
         }
     }
     jobs.abort();
+    if let Some(b) = billing_job {
+        b.abort();
+    }
     if let Some(w) = worker {
         w.stop(grace).await;
     }

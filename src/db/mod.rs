@@ -11,6 +11,7 @@
 
 pub mod appointments;
 pub mod auth;
+pub mod billing;
 pub mod calls;
 pub mod clients;
 pub mod contacts;

@@ -5,6 +5,7 @@ mod common;
 
 mod auth;
 mod bad_input;
+mod billing;
 mod calls;
 mod crash;
 mod crm;

@@ -186,6 +186,17 @@ fn english_caller_books_with_natural_phrasing() {
         [],
     );
     assert_eq!(sms, 1);
+    // The owner gets an email about the booking the receptionist took.
+    let (subject, body): (String, String) = shop.s.sql(|c| {
+        c.query_row(
+            "SELECT subject, body FROM outbox WHERE channel = 'email' AND recipient = 'voice@example.com' AND subject LIKE 'New appointment%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    });
+    assert!(subject.contains("Ada Lovelace"), "{subject}");
+    assert!(body.contains(&code), "{body}");
     let r = c.say("No, that's all, thanks.");
     assert!(r.contains("<Hangup/>"));
     // Every turn is in the transcript, with server time.

@@ -129,6 +129,7 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
     let client = owner.client_id;
     let now = state.clock.now();
     let to_s = to.as_str().to_string();
+    let dashboard = state.config.frontend_url.clone();
     let lang_hint = match kind {
         Kind::Entry(l) => l,
         _ => None,
@@ -146,6 +147,7 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
                 request_key: key,
                 turn,
                 is_test,
+                dashboard: &dashboard,
             };
             let event = match kind {
                 Kind::Entry(lang) => Event::Start { lang },
