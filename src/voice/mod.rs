@@ -10,3 +10,6 @@ pub mod lang;
 pub mod render;
 pub mod tts;
 pub mod twiml;
+
+#[cfg(test)]
+mod fuzz_tests;

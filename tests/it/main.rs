@@ -9,6 +9,7 @@ mod billing;
 mod calls;
 mod crash;
 mod crm;
+mod fuzz;
 mod messages;
 mod nlu_cli;
 mod ops;
