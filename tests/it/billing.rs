@@ -1435,3 +1435,23 @@ fn bad_input_on_the_credit_routes_is_a_clear_4xx_never_a_500() {
     assert!(fake.requests("/v1/payment_intents").is_empty());
     assert_eq!(cents(&s, &a), (0, 0));
 }
+
+#[test]
+fn a_hundred_concurrent_status_callbacks_for_one_call_charge_once() {
+    let s = server(Opts {
+        stripe: None,
+        sendgrid: None,
+        development: false,
+    });
+    let a = tenant(&s, "race-bill@example.com", SALON);
+    tariff(&s, &a, 0, 100);
+    credit(&s, &a, 10_000);
+    std::thread::scope(|scope| {
+        for _ in 0..100 {
+            scope.spawn(|| complete_call(&s, "CA00000000000000000000000000RACE1", SALON, 150));
+        }
+    });
+    assert_eq!(ledger_count(&s, &a, "usage"), 1, "one charge for one call");
+    // 150 s = 3 minutes at $0.10 = 30 cents.
+    assert_eq!(cents(&s, &a), (10_000 - 30, 0));
+}
