@@ -42,14 +42,34 @@ end
 """
 
 def script(path, requests, expect_status, expect_body, also_429=False):
-    """`requests`: list of (method, path, headers dict, body) cycled by wrk."""
-    with open(path, "w") as f:
-        f.write("EXPECT_STATUS = %d\nEXPECT_BODY = %s\nALSO_OK_429 = %s\n" % (expect_status, lua_str(expect_body), "true" if also_429 else "false"))
-        f.write("local reqs = {\n")
+    """`requests`: list of (method, path, headers dict, body) cycled by wrk. They go
+    to a data file read by each wrk thread (a Lua table literal of tens of
+    thousands of signed requests would exceed Lua's constant limit)."""
+    data = path + ".data"
+    with open(data, "w") as f:
         for m, p, h, b in requests:
-            f.write("  wrk.format(%s, %s, {%s}, %s),\n" % (lua_str(m), lua_str(p), ", ".join("[%s]=%s" % (lua_str(k), lua_str(v)) for k, v in h.items()), lua_str(b) if b is not None else "nil"))
-        f.write("}\nlocal i = 0\nfunction request() i = i + 1; if i > #reqs then i = 1 end; return reqs[i] end\n")
+            f.write("\t".join([m, p, h.get("X-Twilio-Signature", ""), h.get("Authorization", ""), h.get("Content-Type", ""), b or ""]) + "\n")
+    with open(path, "w") as f:
+        f.write("EXPECT_STATUS = %d\nEXPECT_BODY = %s\nALSO_OK_429 = %s\nDATA = %s\n" % (expect_status, lua_str(expect_body), "true" if also_429 else "false", lua_str(data)))
+        f.write(LOADER)
         f.write(CHECK)
+
+LOADER = """
+local reqs = {}
+function init(args)
+  for line in io.lines(DATA) do
+    local m, p, sig, auth, ct, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+    local h = {}
+    if sig ~= "" then h["X-Twilio-Signature"] = sig end
+    if auth ~= "" then h["Authorization"] = auth end
+    if ct ~= "" then h["Content-Type"] = ct end
+    if body == "" then body = nil end
+    table.insert(reqs, wrk.format(m, p, h, body))
+  end
+end
+local i = 0
+function request() i = i + 1; if i > #reqs then i = 1 end; return reqs[i] end
+"""
 
 def prepare(base, out, sessions, rounds, entries):
     # API token.
