@@ -218,3 +218,31 @@ pub fn ai_enabled(conn: &Connection, client: ClientId) -> Result<bool, AppError>
         |r| r.get(0),
     )?)
 }
+
+/// Ends a dashboard test call: completed, with its length. Test calls never
+/// reach billing (no Twilio status callback exists for them).
+pub fn end_test_call(
+    conn: &Connection,
+    client: ClientId,
+    call_sid: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let start: Option<String> = conn
+        .query_row(
+            "SELECT start_time FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1",
+            params![call_sid, client.get()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    let duration = start
+        .as_deref()
+        .and_then(crate::clock::from_db)
+        .map(|s| (now - s).num_seconds().max(0));
+    conn.execute(
+        "UPDATE calls SET status = 'completed', end_time = ?3, duration = coalesce(?4, duration), updated_at = ?3
+         WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1 AND status = 'in-progress'",
+        params![call_sid, client.get(), to_db(now), duration],
+    )?;
+    Ok(())
+}
