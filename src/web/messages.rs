@@ -1,0 +1,4 @@
+//! stub
+use crate::app::AppState;
+use axum::Router;
+pub fn router() -> Router<AppState> { Router::new() }
