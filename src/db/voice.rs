@@ -246,3 +246,30 @@ pub fn end_test_call(
     )?;
     Ok(())
 }
+
+/// The id of a test call of this tenant (None for real calls and other tenants' calls).
+pub fn test_call_id(conn: &Connection, client: ClientId, call_sid: &str) -> Result<Option<i64>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1",
+            params![call_sid, client.get()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Appointments a call booked or moved: (id, local date, local time, code).
+pub fn appointments_of_call(
+    conn: &Connection,
+    client: ClientId,
+    call_sid: &str,
+) -> Result<Vec<(i64, String, String, String)>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, appointment_date, appointment_time, confirmation_code FROM appointments
+         WHERE client_id = ?1 AND call_sid = ?2 AND status IN ('confirmed', 'pending') ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![client.get(), call_sid], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

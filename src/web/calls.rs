@@ -158,7 +158,8 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(p): Query<Params>)
     Ok(layout::page(&v, Nav::Calls, l.t("Calls", "Llamadas"), body).into_response())
 }
 
-fn transcript(l: Lang, turns: &[calls::Turn], lang_code: &str) -> Markup {
+/// A conversation turn by turn (shared with the test call).
+pub fn conversation(l: Lang, turns: &[calls::Turn], lang_code: &str) -> Markup {
     html! {
         div.thread #transcript {
             @for t in turns {
@@ -222,7 +223,7 @@ async fn detail(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>) -
                 @if turns.is_empty() {
                     p.empty { (l.t("No transcript for this call.", "Esta llamada no tiene transcripción.")) }
                 } @else {
-                    (transcript(l, &turns, speech_lang))
+                    (conversation(l, &turns, speech_lang))
                 }
             }
         }
@@ -284,9 +285,4 @@ async fn recording(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>
         bytes,
     )
         .into_response())
-}
-
-/// The transcript component, shared with the test call.
-pub fn conversation(l: Lang, turns: &[calls::Turn], lang_code: &str) -> Markup {
-    transcript(l, turns, lang_code)
 }
