@@ -9,9 +9,11 @@ pub const SETUP_TOKEN_SHA256: &str = "setup_token_sha256";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, AppError> {
     Ok(conn
-        .query_row("SELECT value FROM app_settings WHERE key = ?1", [key], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT value FROM app_settings WHERE key = ?1",
+            [key],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 

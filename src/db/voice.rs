@@ -248,7 +248,11 @@ pub fn end_test_call(
 }
 
 /// The id of a test call of this tenant (None for real calls and other tenants' calls).
-pub fn test_call_id(conn: &Connection, client: ClientId, call_sid: &str) -> Result<Option<i64>, AppError> {
+pub fn test_call_id(
+    conn: &Connection,
+    client: ClientId,
+    call_sid: &str,
+) -> Result<Option<i64>, AppError> {
     Ok(conn
         .query_row(
             "SELECT id FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1",

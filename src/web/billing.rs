@@ -61,8 +61,9 @@ async fn load(state: &AppState, v: &Viewer) -> Result<Data, AppError> {
             let today = rules.local_today(now);
             let month = format!("{:04}-{:02}", today.year(), today.month());
             let first = today - Duration::days(29);
-            let mut per_day: BTreeMap<NaiveDate, (i64, i64)> =
-                (0..30).map(|i| (first + Duration::days(i), (0, 0))).collect();
+            let mut per_day: BTreeMap<NaiveDate, (i64, i64)> = (0..30)
+                .map(|i| (first + Duration::days(i), (0, 0)))
+                .collect();
             for (at, secs) in credit_view::calls_since(c, client, now - Duration::days(31))? {
                 if let Some(t) = crate::clock::from_db(&at) {
                     let d = t.with_timezone(&rules.tz).date_naive();
@@ -127,7 +128,11 @@ fn chart(l: Lang, days: &[(NaiveDate, i64, i64)]) -> Markup {
 fn page(l: Lang, v: &Viewer, state: &AppState, d: &Data, e: &Errors, done: Option<&str>) -> Markup {
     let a = &d.account;
     let stripe = state.config.stripe.is_some();
-    let rate = format!("${}.{:03}", a.per_minute_rate_mills / 1000, a.per_minute_rate_mills % 1000);
+    let rate = format!(
+        "${}.{:03}",
+        a.per_minute_rate_mills / 1000,
+        a.per_minute_rate_mills % 1000
+    );
     let body = html! {
         h1 { (l.t("Billing", "Facturación")) }
         (flash(done))
@@ -253,7 +258,10 @@ async fn show(State(state): State<AppState>, v: Viewer, Query(p): Query<Params>)
     let l = v.lang;
     let d = load(&state, &v).await?;
     let done = match (p.done.as_deref(), p.paid.as_deref()) {
-        (_, Some(_)) => Some(l.t("Thank you! Your payment is being confirmed; the balance updates in a moment.", "¡Gracias! Su pago se está confirmando; el saldo se actualiza en un momento.")),
+        (_, Some(_)) => Some(l.t(
+            "Thank you! Your payment is being confirmed; the balance updates in a moment.",
+            "¡Gracias! Su pago se está confirmando; el saldo se actualiza en un momento.",
+        )),
         (Some("auto"), _) => Some(l.t("Auto-reload saved.", "Recarga automática guardada.")),
         _ => None,
     };
@@ -282,7 +290,9 @@ async fn call_api(state: &AppState, v: &Viewer, path: &str, body: Value) -> Resu
     let bytes = axum::body::to_bytes(res.into_body(), 1024 * 1024)
         .await
         .map_err(AppError::internal)?;
-    if status == StatusCode::NOT_FOUND && bytes.is_empty() || status == StatusCode::METHOD_NOT_ALLOWED {
+    if status == StatusCode::NOT_FOUND && bytes.is_empty()
+        || status == StatusCode::METHOD_NOT_ALLOWED
+    {
         return Ok(Api::Missing);
     }
     let v: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -306,12 +316,27 @@ fn not_configured(l: Lang) -> String {
 }
 
 fn amount_dollars(l: Lang, f: &super::session::Fields) -> Result<i64, AppError> {
-    let raw = f.opt("custom").or_else(|| f.opt("amount")).unwrap_or_default();
+    let raw = f
+        .opt("custom")
+        .or_else(|| f.opt("amount"))
+        .unwrap_or_default();
     let n: i64 = raw.trim().trim_start_matches('$').parse().map_err(|_| {
-        AppError::validation("custom", l.t("Enter a whole number of dollars, like 25.", "Escriba un número entero de dólares, como 25."))
+        AppError::validation(
+            "custom",
+            l.t(
+                "Enter a whole number of dollars, like 25.",
+                "Escriba un número entero de dólares, como 25.",
+            ),
+        )
     })?;
     if !(5..=500).contains(&n) {
-        return Err(AppError::validation("custom", l.t("Top-ups are between $5 and $500.", "Las recargas son de $5 a $500.")));
+        return Err(AppError::validation(
+            "custom",
+            l.t(
+                "Top-ups are between $5 and $500.",
+                "Las recargas son de $5 a $500.",
+            ),
+        ));
     }
     Ok(n)
 }
@@ -332,12 +357,24 @@ fn checkout_url(v: &Value) -> Option<String> {
     .map(String::from)
 }
 
-async fn top_up(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Form(f): Form) -> PageResult {
+async fn top_up(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: HeaderMap,
+    Form(f): Form,
+) -> PageResult {
     let l = v.lang;
     let htmx = headers.contains_key("hx-request");
     let outcome: Result<String, Errors> = match amount_dollars(l, &f) {
         Err(e) => Err(Errors::from_app(e, &[])?),
-        Ok(dollars) => match call_api(&state, &v, "/credits/checkout", json!({ "amount": dollars })).await? {
+        Ok(dollars) => match call_api(
+            &state,
+            &v,
+            "/credits/checkout",
+            json!({ "amount": dollars }),
+        )
+        .await?
+        {
             Api::Ok(body) => checkout_url(&body).ok_or_else(|| Errors::general(not_configured(l))),
             Api::Missing => Err(Errors::general(not_configured(l))),
             Api::Refused(503, _) => Err(Errors::general(not_configured(l))),
@@ -370,13 +407,29 @@ async fn top_up(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Fo
 async fn auto_reload(State(state): State<AppState>, v: Viewer, Form(f): Form) -> PageResult {
     let l = v.lang;
     let parsed = (|| -> Result<(i64, i64), AppError> {
-        let amount = f.int("amount", l.t("The amount", "El monto"))?.unwrap_or(20);
-        let threshold = f.int("threshold", l.t("The threshold", "El límite"))?.unwrap_or(5);
+        let amount = f
+            .int("amount", l.t("The amount", "El monto"))?
+            .unwrap_or(20);
+        let threshold = f
+            .int("threshold", l.t("The threshold", "El límite"))?
+            .unwrap_or(5);
         if !(5..=500).contains(&amount) {
-            return Err(AppError::validation("amount", l.t("Reloads are between $5 and $500.", "Las recargas son de $5 a $500.")));
+            return Err(AppError::validation(
+                "amount",
+                l.t(
+                    "Reloads are between $5 and $500.",
+                    "Las recargas son de $5 a $500.",
+                ),
+            ));
         }
         if !(0..=500).contains(&threshold) {
-            return Err(AppError::validation("threshold", l.t("The threshold is between $0 and $500.", "El límite es de $0 a $500.")));
+            return Err(AppError::validation(
+                "threshold",
+                l.t(
+                    "The threshold is between $0 and $500.",
+                    "El límite es de $0 a $500.",
+                ),
+            ));
         }
         Ok((amount, threshold))
     })();
@@ -395,5 +448,9 @@ async fn auto_reload(State(state): State<AppState>, v: Viewer, Form(f): Form) ->
         }
     };
     let d = load(&state, &v).await?;
-    Ok((StatusCode::BAD_REQUEST, page(l, &v, &state, &d, &errors, None)).into_response())
+    Ok((
+        StatusCode::BAD_REQUEST,
+        page(l, &v, &state, &d, &errors, None),
+    )
+        .into_response())
 }

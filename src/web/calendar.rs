@@ -51,11 +51,23 @@ struct ViewParams {
 
 fn done_text(l: Lang, code: &str) -> Option<&'static str> {
     Some(match code {
-        "booked" => l.t("Appointment booked. The customer gets a confirmation text.", "Cita reservada. El cliente recibe un mensaje de confirmación."),
-        "cancelled" => l.t("Appointment cancelled. The customer is told by text.", "Cita cancelada. Se avisa al cliente por mensaje."),
-        "moved" => l.t("Appointment moved. The customer gets the new time by text.", "Cita cambiada. El cliente recibe la nueva hora por mensaje."),
+        "booked" => l.t(
+            "Appointment booked. The customer gets a confirmation text.",
+            "Cita reservada. El cliente recibe un mensaje de confirmación.",
+        ),
+        "cancelled" => l.t(
+            "Appointment cancelled. The customer is told by text.",
+            "Cita cancelada. Se avisa al cliente por mensaje.",
+        ),
+        "moved" => l.t(
+            "Appointment moved. The customer gets the new time by text.",
+            "Cita cambiada. El cliente recibe la nueva hora por mensaje.",
+        ),
         "saved" => l.t("Saved.", "Guardado."),
-        "resent" => l.t("Confirmation text queued.", "Mensaje de confirmación en cola."),
+        "resent" => l.t(
+            "Confirmation text queued.",
+            "Mensaje de confirmación en cola.",
+        ),
         "closure" => l.t("Closures updated.", "Cierres actualizados."),
         _ => return None,
     })
@@ -80,14 +92,25 @@ fn minute(t: NaiveTime) -> u32 {
     t.hour() * 60 + t.minute()
 }
 
-async fn load_grid(state: &AppState, v: &Viewer, from: NaiveDate, n: i64) -> Result<Grid, AppError> {
+async fn load_grid(
+    state: &AppState,
+    v: &Viewer,
+    from: NaiveDate,
+    n: i64,
+) -> Result<Grid, AppError> {
     let (client, now) = (v.client_id(), state.clock.now());
     state
         .db
         .read(move |c| {
             let rules: Rules = db::settings::rules(c, client)?;
             let to = from + Duration::days(n - 1);
-            let booked = appts::booked(c, client, from - Duration::days(1), to + Duration::days(1), None)?;
+            let booked = appts::booked(
+                c,
+                client,
+                from - Duration::days(1),
+                to + Duration::days(1),
+                None,
+            )?;
             let f = appts::Filter {
                 from: Some(from),
                 to: Some(to),
@@ -107,10 +130,17 @@ async fn load_grid(state: &AppState, v: &Viewer, from: NaiveDate, n: i64) -> Res
                     .map(|cl| cl.reason.clone());
                 days.push(Day {
                     date,
-                    free: rules.free_slots(date, &booked, now).iter().map(|s| s.time).collect(),
+                    free: rules
+                        .free_slots(date, &booked, now)
+                        .iter()
+                        .map(|s| s.time)
+                        .collect(),
                     appts: rows
                         .iter()
-                        .filter(|a| a.appointment_date == date.to_string() && (a.status == "confirmed" || a.status == "pending"))
+                        .filter(|a| {
+                            a.appointment_date == date.to_string()
+                                && (a.status == "confirmed" || a.status == "pending")
+                        })
                         .cloned()
                         .collect(),
                     closed,
@@ -169,7 +199,9 @@ fn row_step(g: &Grid, duration: u32) -> u32 {
         .min()
         .unwrap_or(9 * 60);
     let aligned = g.days.iter().all(|d| {
-        d.free.iter().all(|t| (minute(*t) + 24 * 60 - lo) % step == 0)
+        d.free
+            .iter()
+            .all(|t| (minute(*t) + 24 * 60 - lo) % step == 0)
             && d.appts.iter().all(|a| {
                 NaiveTime::parse_from_str(&a.appointment_time, "%H:%M")
                     .is_ok_and(|t| (minute(t) + 24 * 60 - lo) % step == 0)
@@ -216,7 +248,9 @@ fn cell(l: Lang, d: &Day, m: u32, step: u32) -> Markup {
     let here: Vec<&appts::Appointment> = d
         .appts
         .iter()
-        .filter(|a| NaiveTime::parse_from_str(&a.appointment_time, "%H:%M").is_ok_and(|t| inside(minute(t))))
+        .filter(|a| {
+            NaiveTime::parse_from_str(&a.appointment_time, "%H:%M").is_ok_and(|t| inside(minute(t)))
+        })
         .collect();
     let free = d.free.iter().find(|t| inside(minute(**t)));
     let open = d.closed.is_none() && d.open.iter().any(|(s, e)| m < *e && m + step > *s);
@@ -349,17 +383,26 @@ fn closures_card(l: Lang, v: &Viewer, list: &[ClosureRow], e: &Errors, f: &Field
     }
 }
 
-async fn save_closures(state: &AppState, v: &Viewer, list: Vec<ClosureRow>) -> Result<(), AppError> {
+async fn save_closures(
+    state: &AppState,
+    v: &Viewer,
+    list: Vec<ClosureRow>,
+) -> Result<(), AppError> {
     let body = crate::http::api::settings::Body {
         closures: Some(list),
         ..Default::default()
     };
-    crate::http::api::settings::save(state, v.client_id(), body).await.map(|_| ())
+    crate::http::api::settings::save(state, v.client_id(), body)
+        .await
+        .map(|_| ())
 }
 
 async fn current_closures(state: &AppState, v: &Viewer) -> Result<Vec<ClosureRow>, AppError> {
     let client = v.client_id();
-    state.db.read(move |c| db::settings::closures(c, client)).await
+    state
+        .db
+        .read(move |c| db::settings::closures(c, client))
+        .await
 }
 
 async fn add_closure(State(state): State<AppState>, v: Viewer, Form(f): Form) -> PageResult {
@@ -371,12 +414,29 @@ async fn add_closure(State(state): State<AppState>, v: Viewer, Form(f): Form) ->
             None => from,
         };
         if to < from {
-            return Err(AppError::validation("to", l.t("The end date is before the start date.", "La fecha final es anterior a la inicial.")));
+            return Err(AppError::validation(
+                "to",
+                l.t(
+                    "The end date is before the start date.",
+                    "La fecha final es anterior a la inicial.",
+                ),
+            ));
         }
         let (start_time, end_time) = match (f.opt("startTime"), f.opt("endTime")) {
             (None, None) => (None, None),
-            (Some(s), Some(e)) => (Some(time_param("startTime", &s)?.format("%H:%M").to_string()), Some(time_param("endTime", &e)?.format("%H:%M").to_string())),
-            _ => return Err(AppError::validation("endTime", l.t("Give both times, or neither to close the whole day.", "Indique ambas horas, o ninguna para cerrar todo el día."))),
+            (Some(s), Some(e)) => (
+                Some(time_param("startTime", &s)?.format("%H:%M").to_string()),
+                Some(time_param("endTime", &e)?.format("%H:%M").to_string()),
+            ),
+            _ => {
+                return Err(AppError::validation(
+                    "endTime",
+                    l.t(
+                        "Give both times, or neither to close the whole day.",
+                        "Indique ambas horas, o ninguna para cerrar todo el día.",
+                    ),
+                ));
+            }
         };
         Ok(ClosureRow {
             from,
@@ -405,7 +465,11 @@ async fn add_closure(State(state): State<AppState>, v: Viewer, Form(f): Form) ->
                 (closures_card(l, &v, &list, &errors, &f))
                 p { a href="/calendar" { (l.t("Back to the calendar", "Volver al calendario")) } }
             };
-            Ok((StatusCode::BAD_REQUEST, layout::page(&v, Nav::Calendar, l.t("Closures", "Cierres"), body)).into_response())
+            Ok((
+                StatusCode::BAD_REQUEST,
+                layout::page(&v, Nav::Calendar, l.t("Closures", "Cierres"), body),
+            )
+                .into_response())
         }
     }
 }
@@ -414,7 +478,10 @@ async fn remove_closure(State(state): State<AppState>, v: Viewer, Form(f): Form)
     let i = f.int("index", "index")?.unwrap_or(-1);
     let mut list = current_closures(&state, &v).await?;
     if i < 0 || i as usize >= list.len() {
-        return Err(AppError::NotFound("That closure is no longer there; it may have been removed already.".into()).into());
+        return Err(AppError::NotFound(
+            "That closure is no longer there; it may have been removed already.".into(),
+        )
+        .into());
     }
     list.remove(i as usize);
     save_closures(&state, &v, list).await?;
@@ -433,10 +500,19 @@ struct NewParams {
 
 async fn services(state: &AppState, v: &Viewer) -> Result<Vec<db::settings::Service>, AppError> {
     let client = v.client_id();
-    state.db.read(move |c| db::settings::services(c, client)).await
+    state
+        .db
+        .read(move |c| db::settings::services(c, client))
+        .await
 }
 
-fn booking_page(l: Lang, v: &Viewer, f: &Fields, e: &Errors, services: &[db::settings::Service]) -> Markup {
+fn booking_page(
+    l: Lang,
+    v: &Viewer,
+    f: &Fields,
+    e: &Errors,
+    services: &[db::settings::Service],
+) -> Markup {
     let body = html! {
         h1 { (l.t("New appointment", "Nueva cita")) }
         div.card {
@@ -481,7 +557,11 @@ fn booking_page(l: Lang, v: &Viewer, f: &Fields, e: &Errors, services: &[db::set
     layout::page(v, Nav::Calendar, l.t("New appointment", "Nueva cita"), body)
 }
 
-async fn new_form(State(state): State<AppState>, v: Viewer, Query(p): Query<NewParams>) -> PageResult {
+async fn new_form(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(p): Query<NewParams>,
+) -> PageResult {
     let mut f = Fields::default();
     for (k, val) in [
         ("appointmentDate", p.date),
@@ -504,8 +584,15 @@ fn booking_request(v: &Viewer, f: &Fields) -> Result<booking::Request, AppError>
         (None, p) => p,
     };
     Ok(booking::Request {
-        customer_name: text("customerName", f.opt("customerName"), 200)?
-            .ok_or_else(|| AppError::validation("customerName", v.lang.t("Enter the customer's name.", "Escriba el nombre del cliente.")))?,
+        customer_name: text("customerName", f.opt("customerName"), 200)?.ok_or_else(|| {
+            AppError::validation(
+                "customerName",
+                v.lang.t(
+                    "Enter the customer's name.",
+                    "Escriba el nombre del cliente.",
+                ),
+            )
+        })?,
         customer_phone: phone_in("customerPhone", f.raw("customerPhone"))?,
         customer_email: match f.opt("customerEmail") {
             Some(e) => Some(email("customerEmail", &e)?.as_str().to_string()),
@@ -545,7 +632,11 @@ async fn book(State(state): State<AppState>, v: Viewer, Form(f): Form) -> PageRe
         Err(e) => {
             let errors = Errors::from_app(e, &[])?;
             let svc = services(&state, &v).await?;
-            Ok((StatusCode::BAD_REQUEST, booking_page(v.lang, &v, &f, &errors, &svc)).into_response())
+            Ok((
+                StatusCode::BAD_REQUEST,
+                booking_page(v.lang, &v, &f, &errors, &svc),
+            )
+                .into_response())
         }
     }
 }
@@ -684,9 +775,23 @@ fn detail_page(
     layout::page(v, Nav::Calendar, &a.customer_name, body)
 }
 
-async fn detail(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, Query(p): Query<DetailParams>) -> PageResult {
+async fn detail(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Query(p): Query<DetailParams>,
+) -> PageResult {
     let (a, h, tz) = load_one(&state, &v, id).await?;
-    Ok(detail_page(v.lang, &v, &a, &h, tz, &Errors::default(), p.done.as_deref()).into_response())
+    Ok(detail_page(
+        v.lang,
+        &v,
+        &a,
+        &h,
+        tz,
+        &Errors::default(),
+        p.done.as_deref(),
+    )
+    .into_response())
 }
 
 /// Runs a change to one appointment; a fixable error re-renders its page with the message.
@@ -698,21 +803,40 @@ async fn change(
     done: &str,
 ) -> PageResult {
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/calendar/appointments/{id}?done={done}")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/calendar/appointments/{id}?done={done}")).into_response())
+        }
         Err(e) => {
             let errors = Errors::from_app(e, &[])?;
             let (a, h, tz) = load_one(state, v, id).await?;
-            Ok((StatusCode::BAD_REQUEST, detail_page(v.lang, v, &a, &h, tz, &errors, None)).into_response())
+            Ok((
+                StatusCode::BAD_REQUEST,
+                detail_page(v.lang, v, &a, &h, tz, &errors, None),
+            )
+                .into_response())
         }
     }
 }
 
-async fn edit(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, Form(f): Form) -> PageResult {
+async fn edit(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form,
+) -> PageResult {
     let parsed = (|| -> Result<appts::Edit, AppError> {
         Ok(appts::Edit {
-            customer_name: Some(text("customerName", f.opt("customerName"), 200)?.ok_or_else(|| {
-                AppError::validation("customerName", v.lang.t("Enter the customer's name.", "Escriba el nombre del cliente."))
-            })?),
+            customer_name: Some(
+                text("customerName", f.opt("customerName"), 200)?.ok_or_else(|| {
+                    AppError::validation(
+                        "customerName",
+                        v.lang.t(
+                            "Enter the customer's name.",
+                            "Escriba el nombre del cliente.",
+                        ),
+                    )
+                })?,
+            ),
             customer_email: Some(match f.opt("customerEmail") {
                 Some(e) => Some(email("customerEmail", &e)?.as_str().to_string()),
                 None => None,
@@ -724,14 +848,22 @@ async fn edit(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, For
     let r = match parsed {
         Ok(ed) => {
             let (client, now) = (v.client_id(), state.clock.now());
-            state.db.write(move |c| appts::edit(c, client, id, &ed, now)).await
+            state
+                .db
+                .write(move |c| appts::edit(c, client, id, &ed, now))
+                .await
         }
         Err(e) => Err(e),
     };
     change(&state, &v, id, r, "saved").await
 }
 
-async fn reschedule(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, Form(f): Form) -> PageResult {
+async fn reschedule(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form,
+) -> PageResult {
     let parsed = (|| -> Result<booking::Move, AppError> {
         Ok(booking::Move {
             date: date_param("appointmentDate", f.raw("appointmentDate"))?,
@@ -754,13 +886,20 @@ async fn reschedule(State(state): State<AppState>, v: Viewer, Path(id): Path<i64
     change(&state, &v, id, r, "moved").await
 }
 
-async fn cancel(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, Form(f): Form) -> PageResult {
+async fn cancel(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form,
+) -> PageResult {
     let r = match text("reason", f.opt("reason"), 500) {
         Ok(reason) => {
             let (client, now, actor) = (v.client_id(), state.clock.now(), v.actor());
             state
                 .db
-                .write(move |c| booking::cancel(c, client, id, reason.as_deref(), &actor, now).map(|_| ()))
+                .write(move |c| {
+                    booking::cancel(c, client, id, reason.as_deref(), &actor, now).map(|_| ())
+                })
                 .await
         }
         Err(e) => Err(e),
@@ -768,7 +907,12 @@ async fn cancel(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, F
     change(&state, &v, id, r, "cancelled").await
 }
 
-async fn set_status(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, Form(f): Form) -> PageResult {
+async fn set_status(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form,
+) -> PageResult {
     let status = f.raw("status").to_string();
     let r = if ["confirmed", "pending", "completed", "no_show"].contains(&status.as_str()) {
         let (client, now, actor) = (v.client_id(), state.clock.now(), v.actor());
@@ -777,12 +921,20 @@ async fn set_status(State(state): State<AppState>, v: Viewer, Path(id): Path<i64
             .write(move |c| booking::set_status(c, client, id, &status, &actor, now).map(|_| ()))
             .await
     } else {
-        Err(AppError::validation("status", "status must be confirmed, pending, completed or no_show"))
+        Err(AppError::validation(
+            "status",
+            "status must be confirmed, pending, completed or no_show",
+        ))
     };
     change(&state, &v, id, r, "saved").await
 }
 
-async fn resend(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, _f: Form) -> PageResult {
+async fn resend(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    _f: Form,
+) -> PageResult {
     let (client, now) = (v.client_id(), state.clock.now());
     let l = v.lang;
     let r = state
@@ -791,7 +943,10 @@ async fn resend(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, _
         .await
         .and_then(|q| match q {
             db::messages::Queued::OptedOut => Err(AppError::conflict(
-                l.t("The customer replied STOP to your texts, so no confirmation can be sent.", "El cliente respondió STOP a sus mensajes; no se puede enviar la confirmación."),
+                l.t(
+                    "The customer replied STOP to your texts, so no confirmation can be sent.",
+                    "El cliente respondió STOP a sus mensajes; no se puede enviar la confirmación.",
+                ),
                 Some(id),
             )),
             _ => Ok(()),

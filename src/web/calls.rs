@@ -61,10 +61,24 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(p): Query<Params>)
     let l = v.lang;
     let client = v.client_id();
     let page = crate::http::extract::int_param("page", p.page.as_deref(), 1, 1, 100_000)?;
-    let pick = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(String::from);
+    let pick = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
     let status = pick(&p.status);
     if let Some(s) = &status
-        && !["completed", "in-progress", "busy", "failed", "no-answer", "canceled", "ringing"].contains(&s.as_str())
+        && ![
+            "completed",
+            "in-progress",
+            "busy",
+            "failed",
+            "no-answer",
+            "canceled",
+            "ringing",
+        ]
+        .contains(&s.as_str())
     {
         return Err(AppError::validation("status", "Unknown call status").into());
     }
@@ -88,9 +102,18 @@ async fn list(State(state): State<AppState>, v: Viewer, Query(p): Query<Params>)
             Ok((rows, total, tz))
         })
         .await?;
-    let rows: Vec<_> = rows.into_iter().filter(|c| with_tests || !c.is_test).collect();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|c| with_tests || !c.is_test)
+        .collect();
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let mut base = format!("/calls?status={}&direction={}&from={}&to={}", urlencode(p.status.as_deref().unwrap_or("")), urlencode(p.direction.as_deref().unwrap_or("")), urlencode(p.from.as_deref().unwrap_or("")), urlencode(p.to.as_deref().unwrap_or("")));
+    let mut base = format!(
+        "/calls?status={}&direction={}&from={}&to={}",
+        urlencode(p.status.as_deref().unwrap_or("")),
+        urlencode(p.direction.as_deref().unwrap_or("")),
+        urlencode(p.from.as_deref().unwrap_or("")),
+        urlencode(p.to.as_deref().unwrap_or(""))
+    );
     if with_tests {
         base.push_str("&tests=1");
     }
@@ -183,7 +206,8 @@ async fn detail(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>) -
     let (call, turns, tz) = state
         .db
         .read(move |c| {
-            let (call, turns) = calls::get(c, client, id)?.ok_or_else(|| AppError::not_found("call"))?;
+            let (call, turns) =
+                calls::get(c, client, id)?.ok_or_else(|| AppError::not_found("call"))?;
             Ok((call, turns, db::settings::rules(c, client)?.tz))
         })
         .await?;
@@ -192,7 +216,11 @@ async fn detail(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>) -
         .clone()
         .or(call.caller_name.clone())
         .unwrap_or_else(|| phone(&call.from_number));
-    let speech_lang = if call.language.as_deref() == Some("es") { "es-US" } else { "en-US" };
+    let speech_lang = if call.language.as_deref() == Some("es") {
+        "es-US"
+    } else {
+        "en-US"
+    };
     let body = html! {
         div.head {
             h1 { (l.t("Call from", "Llamada de")) " " (who) }
@@ -249,13 +277,21 @@ async fn recording(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>
     let base = if state.config.twilio_api_base.is_empty() {
         "https://api.twilio.com".to_string()
     } else {
-        state.config.twilio_api_base.trim_end_matches('/').to_string()
+        state
+            .config
+            .twilio_api_base
+            .trim_end_matches('/')
+            .to_string()
     };
     // Only Twilio's own API host gets our credentials.
     if !url.starts_with(&format!("{base}/")) {
         return Err(AppError::NotFound("This recording is not stored at Twilio.".into()).into());
     }
-    let mp3 = if url.ends_with(".mp3") { url } else { format!("{url}.mp3") };
+    let mp3 = if url.ends_with(".mp3") {
+        url
+    } else {
+        format!("{url}.mp3")
+    };
     let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, AppError> {
         use base64::Engine;
         let auth = base64::engine::general_purpose::STANDARD
@@ -268,12 +304,16 @@ async fn recording(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>
             .get(&mp3)
             .header("authorization", &format!("Basic {auth}"))
             .call()
-            .map_err(|e| AppError::ServiceUnavailable(format!("Twilio did not send the recording ({e}).")))?;
+            .map_err(|e| {
+                AppError::ServiceUnavailable(format!("Twilio did not send the recording ({e})."))
+            })?;
         res.body_mut()
             .with_config()
             .limit(50 * 1024 * 1024)
             .read_to_vec()
-            .map_err(|e| AppError::ServiceUnavailable(format!("The recording could not be read ({e}).")))
+            .map_err(|e| {
+                AppError::ServiceUnavailable(format!("The recording could not be read ({e})."))
+            })
     })
     .await
     .map_err(AppError::internal)??;

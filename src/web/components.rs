@@ -51,8 +51,9 @@ impl Errors {
                     .unwrap_or(f);
                 Ok(Errors::field(&key, message))
             }
-            AppError::Validation { message, .. }
-            | AppError::Conflict { message, .. } => Ok(Errors::general(message)),
+            AppError::Validation { message, .. } | AppError::Conflict { message, .. } => {
+                Ok(Errors::general(message))
+            }
             e @ (AppError::BadRequest(_)
             | AppError::TooManyRequests { .. }
             | AppError::ServiceUnavailable(_)
@@ -281,7 +282,9 @@ pub fn badge(lang: Lang, status: &str) -> Markup {
         "completed" => ("badge", lang.t("Completed", "Completada")),
         "no_show" => ("badge bad", lang.t("No-show", "No se presentó")),
         "in-progress" => ("badge warn", lang.t("In progress", "En curso")),
-        "busy" | "failed" | "no-answer" | "undelivered" => ("badge bad", lang.t("Not reached", "Sin respuesta")),
+        "busy" | "failed" | "no-answer" | "undelivered" => {
+            ("badge bad", lang.t("Not reached", "Sin respuesta"))
+        }
         "queued" | "sending" | "accepted" => ("badge warn", lang.t("Queued", "En cola")),
         "sent" => ("badge", lang.t("Sent", "Enviado")),
         "delivered" => ("badge ok", lang.t("Delivered", "Entregado")),
@@ -389,7 +392,10 @@ mod tests {
     #[test]
     fn inputs_escape_values_and_tie_errors_to_fields() {
         let e = Errors::field("name", "Name is required");
-        let html = Input::new("name", "Name", "<b>\"x\"").errors(&e).render().into_string();
+        let html = Input::new("name", "Name", "<b>\"x\"")
+            .errors(&e)
+            .render()
+            .into_string();
         assert!(html.contains("&lt;b&gt;&quot;x&quot;"), "{html}");
         assert!(html.contains("aria-describedby=\"f-name-err\""), "{html}");
         assert!(html.contains("aria-invalid=\"true\""));

@@ -43,7 +43,14 @@ struct ListParams {
     done: Option<String>,
 }
 
-fn results(l: Lang, q: &str, rows: &[contacts::Contact], total: i64, page: i64, tz: chrono_tz::Tz) -> Markup {
+fn results(
+    l: Lang,
+    q: &str,
+    rows: &[contacts::Contact],
+    total: i64,
+    page: i64,
+    tz: chrono_tz::Tz,
+) -> Markup {
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let base = if q.is_empty() {
         "/contacts".to_string()
@@ -101,7 +108,11 @@ async fn search(
         page,
         limit: PAGE_SIZE,
         search: crate::http::api::input::text("q", Some(q.to_string()), 200)?,
-        sort_by: if q.is_empty() { contacts::SortBy::LastName } else { contacts::SortBy::CreatedAt },
+        sort_by: if q.is_empty() {
+            contacts::SortBy::LastName
+        } else {
+            contacts::SortBy::CreatedAt
+        },
         descending: !q.is_empty(),
     };
     state
@@ -157,7 +168,14 @@ fn import_card(l: Lang, v: &Viewer) -> Markup {
     }
 }
 
-fn list_page(l: Lang, v: &Viewer, q: &str, body_results: Markup, form: Markup, done: Option<&str>) -> Markup {
+fn list_page(
+    l: Lang,
+    v: &Viewer,
+    q: &str,
+    body_results: Markup,
+    form: Markup,
+    done: Option<&str>,
+) -> Markup {
     let body = html! {
         div.head {
             h1 { (l.t("Contacts", "Contactos")) }
@@ -180,7 +198,12 @@ fn list_page(l: Lang, v: &Viewer, q: &str, body_results: Markup, form: Markup, d
     layout::page(v, Nav::Contacts, l.t("Contacts", "Contactos"), body)
 }
 
-async fn list(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Query(p): Query<ListParams>) -> PageResult {
+async fn list(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: HeaderMap,
+    Query(p): Query<ListParams>,
+) -> PageResult {
     let l = v.lang;
     let q = p.q.unwrap_or_default().trim().to_string();
     let page = crate::http::extract::int_param("page", p.page.as_deref(), 1, 1, 100_000)?;
@@ -193,7 +216,15 @@ async fn list(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Quer
         "deleted" => l.t("Contact deleted.", "Contacto eliminado."),
         _ => l.t("Saved.", "Guardado."),
     });
-    Ok(list_page(l, &v, &q, res, new_contact_form(l, &v, &Fields::default(), &Errors::default(), false), done).into_response())
+    Ok(list_page(
+        l,
+        &v,
+        &q,
+        res,
+        new_contact_form(l, &v, &Fields::default(), &Errors::default(), false),
+        done,
+    )
+    .into_response())
 }
 
 async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form) -> PageResult {
@@ -210,7 +241,10 @@ async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form) -> Page
     let result = match api::validate_new(body) {
         Ok(new) => {
             let (client, now) = (v.client_id(), state.clock.now());
-            state.db.write(move |c| contacts::insert(c, client, &new, now)).await
+            state
+                .db
+                .write(move |c| contacts::insert(c, client, &new, now))
+                .await
         }
         Err(e) => Err(e),
     };
@@ -221,7 +255,14 @@ async fn create(State(state): State<AppState>, v: Viewer, Form(f): Form) -> Page
             let (rows, total, tz) = search(&state, &v, "", 1).await?;
             Ok((
                 StatusCode::BAD_REQUEST,
-                list_page(l, &v, "", results(l, "", &rows, total, 1, tz), new_contact_form(l, &v, &f, &errors, true), None),
+                list_page(
+                    l,
+                    &v,
+                    "",
+                    results(l, "", &rows, total, 1, tz),
+                    new_contact_form(l, &v, &f, &errors, true),
+                    None,
+                ),
             )
                 .into_response())
         }
@@ -244,7 +285,12 @@ fn import_result(l: Lang, r: &api::ImportReport) -> Markup {
     }
 }
 
-async fn import(State(state): State<AppState>, v: Viewer, headers: HeaderMap, mut mp: Multipart) -> PageResult {
+async fn import(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: HeaderMap,
+    mut mp: Multipart,
+) -> PageResult {
     let l = v.lang;
     let mut token = headers
         .get(crate::http::extract::CSRF_HEADER)
@@ -255,25 +301,37 @@ async fn import(State(state): State<AppState>, v: Viewer, headers: HeaderMap, mu
         let field = match mp.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => return Err(AppError::BadRequest(format!("The upload could not be read: {e}")).into()),
+            Err(e) => {
+                return Err(
+                    AppError::BadRequest(format!("The upload could not be read: {e}")).into(),
+                );
+            }
         };
         match field.name() {
             Some("_csrf") => token = field.text().await.ok(),
             Some("file") => {
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::PayloadTooLarge { limit: IMPORT_LIMIT })?;
+                let bytes = field.bytes().await.map_err(|_| AppError::PayloadTooLarge {
+                    limit: IMPORT_LIMIT,
+                })?;
                 file = Some(bytes.to_vec());
             }
             _ => {}
         }
     }
     if !csrf_ok(&state, &v.current(), token.as_deref().unwrap_or("")) {
-        return Err(AppError::Forbidden("This form has expired. Reload the page and send it again.".into()).into());
+        return Err(AppError::Forbidden(
+            "This form has expired. Reload the page and send it again.".into(),
+        )
+        .into());
     }
     let outcome = match file.filter(|f| !f.is_empty()) {
-        None => Err(AppError::BadRequest(l.t("Choose a CSV file to import.", "Elija un archivo CSV para importar.").into())),
+        None => Err(AppError::BadRequest(
+            l.t(
+                "Choose a CSV file to import.",
+                "Elija un archivo CSV para importar.",
+            )
+            .into(),
+        )),
         Some(bytes) => match api::csv_text(&bytes) {
             Ok(text) => api::import_csv_text(&state, v.client_id(), text).await,
             Err(e) => Err(e),
@@ -294,7 +352,13 @@ async fn import(State(state): State<AppState>, v: Viewer, headers: HeaderMap, mu
         div.card { (fragment) }
         p { a href="/contacts" { (l.t("Back to contacts", "Volver a contactos")) } }
     };
-    Ok(layout::page(&v, Nav::Contacts, l.t("Import contacts", "Importar contactos"), body).into_response())
+    Ok(layout::page(
+        &v,
+        Nav::Contacts,
+        l.t("Import contacts", "Importar contactos"),
+        body,
+    )
+    .into_response())
 }
 
 #[derive(Deserialize, Default)]
@@ -306,12 +370,21 @@ async fn load(
     state: &AppState,
     v: &Viewer,
     id: i64,
-) -> Result<(contacts::Contact, Vec<contacts::TimelineItem>, bool, chrono_tz::Tz), AppError> {
+) -> Result<
+    (
+        contacts::Contact,
+        Vec<contacts::TimelineItem>,
+        bool,
+        chrono_tz::Tz,
+    ),
+    AppError,
+> {
     let client = v.client_id();
     state
         .db
         .read(move |c| {
-            let contact = contacts::get(c, client, id)?.ok_or_else(|| AppError::not_found("contact"))?;
+            let contact =
+                contacts::get(c, client, id)?.ok_or_else(|| AppError::not_found("contact"))?;
             let timeline = contacts::timeline(c, client, id, 100)?;
             let opted_out = db::messages::is_opted_out(c, client, &contact.phone)?;
             let tz = db::settings::rules(c, client)?.tz;
@@ -322,7 +395,11 @@ async fn load(
 
 fn timeline_item(l: Lang, t: &contacts::TimelineItem, tz: chrono_tz::Tz) -> Markup {
     let (icon, href, label) = match t.kind.as_str() {
-        "appointment" => ("📅", format!("/calendar/appointments/{}", t.id), l.t("Appointment", "Cita")),
+        "appointment" => (
+            "📅",
+            format!("/calendar/appointments/{}", t.id),
+            l.t("Appointment", "Cita"),
+        ),
         "call" => ("📞", format!("/calls/{}", t.id), l.t("Call", "Llamada")),
         _ => ("💬", String::new(), l.t("Text", "Mensaje")),
     };
@@ -356,7 +433,10 @@ fn detail_page(
     e: &Errors,
     done: Option<&str>,
 ) -> Markup {
-    let val = |k: &str, current: &str| f.map(|f| f.raw(k).to_string()).unwrap_or_else(|| current.to_string());
+    let val = |k: &str, current: &str| {
+        f.map(|f| f.raw(k).to_string())
+            .unwrap_or_else(|| current.to_string())
+    };
     let body = html! {
         div.head {
             h1 { (c.full_name) }
@@ -405,14 +485,24 @@ fn detail_page(
     layout::page(v, Nav::Contacts, &c.full_name, body)
 }
 
-async fn detail(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, Query(p): Query<DetailParams>) -> PageResult {
+async fn detail(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Query(p): Query<DetailParams>,
+) -> PageResult {
     let l = v.lang;
     let (c, t, o, tz) = load(&state, &v, id).await?;
     let done = p.done.map(|_| l.t("Saved.", "Guardado."));
     Ok(detail_page(l, &v, &c, &t, o, tz, None, &Errors::default(), done).into_response())
 }
 
-async fn update(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, Form(f): Form) -> PageResult {
+async fn update(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    Form(f): Form,
+) -> PageResult {
     let body = UpdateBody {
         first_name: Some(f.raw("firstName").to_string()),
         last_name: Some(f.raw("lastName").to_string()),
@@ -425,7 +515,10 @@ async fn update(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, F
     let result = match api::validate_update(body) {
         Ok(fields) => {
             let (client, now) = (v.client_id(), state.clock.now());
-            state.db.write(move |c| contacts::update(c, client, id, &fields, now)).await
+            state
+                .db
+                .write(move |c| contacts::update(c, client, id, &fields, now))
+                .await
         }
         Err(e) => Err(e),
     };
@@ -434,13 +527,25 @@ async fn update(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, F
         Err(e) => {
             let errors = Errors::from_app(e, &[])?;
             let (c, t, o, tz) = load(&state, &v, id).await?;
-            Ok((StatusCode::BAD_REQUEST, detail_page(v.lang, &v, &c, &t, o, tz, Some(&f), &errors, None)).into_response())
+            Ok((
+                StatusCode::BAD_REQUEST,
+                detail_page(v.lang, &v, &c, &t, o, tz, Some(&f), &errors, None),
+            )
+                .into_response())
         }
     }
 }
 
-async fn delete(State(state): State<AppState>, v: Viewer, Path(id): Path<i64>, _f: Form) -> PageResult {
+async fn delete(
+    State(state): State<AppState>,
+    v: Viewer,
+    Path(id): Path<i64>,
+    _f: Form,
+) -> PageResult {
     let client = v.client_id();
-    state.db.write(move |c| contacts::delete(c, client, id)).await?;
+    state
+        .db
+        .write(move |c| contacts::delete(c, client, id))
+        .await?;
     Ok(Redirect::to("/contacts?done=deleted").into_response())
 }

@@ -35,7 +35,8 @@ impl IntoResponse for PageError {
         if let AppError::Internal(detail) = &self.0 {
             tracing::error!(error = %detail, "internal error on a page");
         }
-        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let retry_after = match &self.0 {
             AppError::TooManyRequests { retry_after } => Some(retry_after.as_secs().max(1)),
             _ => None,
@@ -66,7 +67,8 @@ pub async fn render(req: Request, next: Next) -> Response {
         // A fragment request: a small message htmx can swap in.
         let frag = html! { p.alert.bad role="alert" { (f.message) } };
         let mut r = (status, axum::response::Html(frag.into_string())).into_response();
-        r.headers_mut().insert("hx-reswap", axum::http::HeaderValue::from_static("none"));
+        r.headers_mut()
+            .insert("hx-reswap", axum::http::HeaderValue::from_static("none"));
         return r;
     }
     let mut r = (status, error_page(lang, f.status, &f.message)).into_response();

@@ -36,7 +36,10 @@ pub fn signed_in(state: &AppState, u: &db::auth::User, next: &str) -> PageResult
     let token = core::issue(state, u)?;
     let mut headers = HeaderMap::new();
     headers.append(header::SET_COOKIE, core::session_cookie(state, &token));
-    headers.append(header::SET_COOKIE, lang_cookie(Lang::from_code(&u.language)));
+    headers.append(
+        header::SET_COOKIE,
+        lang_cookie(Lang::from_code(&u.language)),
+    );
     Ok((headers, Redirect::to(next)).into_response())
 }
 
@@ -102,8 +105,10 @@ async fn submit(State(state): State<AppState>, f: GuestForm) -> PageResult {
             };
             let mut res = (status, form(l, &email, &next, &errors, None)).into_response();
             if status == StatusCode::TOO_MANY_REQUESTS {
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, axum::http::HeaderValue::from_static("60"));
+                res.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    axum::http::HeaderValue::from_static("60"),
+                );
             }
             Ok(res)
         }

@@ -124,7 +124,13 @@ async fn thread_page(
             let (rows, total) = messages::thread_messages(c, client, &p, 200, (page - 1) * 200)?;
             let opted = messages::is_opted_out(c, client, &p)?;
             let contact = messages::contact_for_phone(c, client, &p)?;
-            Ok((rows, total, opted, contact, db::settings::rules(c, client)?.tz))
+            Ok((
+                rows,
+                total,
+                opted,
+                contact,
+                db::settings::rules(c, client)?.tz,
+            ))
         })
         .await?;
     let pages = ((total + 199) / 200).max(1);
@@ -171,31 +177,61 @@ async fn thread_page(
     Ok(layout::page(v, Nav::Messages, &title, body))
 }
 
-async fn thread(State(state): State<AppState>, v: Viewer, Query(p): Query<ThreadParams>) -> PageResult {
+async fn thread(
+    State(state): State<AppState>,
+    v: Viewer,
+    Query(p): Query<ThreadParams>,
+) -> PageResult {
     let l = v.lang;
     let number = E164::parse(p.phone.as_deref().unwrap_or(""))
         .map_err(|m| AppError::validation("phone", m))?;
     let page = crate::http::extract::int_param("page", p.page.as_deref(), 1, 1, 100_000)?;
     let note = p.sent.map(|_| {
         if state.providers.sms.unavailable_reason().is_none() {
-            l.t("Queued; it is sent within seconds.", "En cola; se envía en segundos.")
+            l.t(
+                "Queued; it is sent within seconds.",
+                "En cola; se envía en segundos.",
+            )
         } else {
-            l.t("Queued and held: Twilio is not configured yet. It is sent once Twilio is set up.", "En cola y retenido: Twilio aún no está configurado. Se envía cuando lo esté.")
+            l.t(
+                "Queued and held: Twilio is not configured yet. It is sent once Twilio is set up.",
+                "En cola y retenido: Twilio aún no está configurado. Se envía cuando lo esté.",
+            )
         }
     });
-    Ok(thread_page(&state, &v, &number, page, &Fields::default(), &Errors::default(), note)
-        .await?
-        .into_response())
+    Ok(thread_page(
+        &state,
+        &v,
+        &number,
+        page,
+        &Fields::default(),
+        &Errors::default(),
+        note,
+    )
+    .await?
+    .into_response())
 }
 
 async fn send(State(state): State<AppState>, v: Viewer, Form(f): Form) -> PageResult {
     let to = E164::parse(f.raw("to")).map_err(|m| AppError::validation("to", m));
     let key = crate::auth::random_hex(16);
     let result = match &to {
-        Ok(number) => send_owner_sms(&state, v.client_id(), number.clone(), f.raw("body").to_string(), key)
-            .await
-            .map(|_| ()),
-        Err(_) => Err(AppError::validation("to", v.lang.t("Enter a phone number, e.g. (555) 212-0987.", "Escriba un teléfono, p. ej. (555) 212-0987."))),
+        Ok(number) => send_owner_sms(
+            &state,
+            v.client_id(),
+            number.clone(),
+            f.raw("body").to_string(),
+            key,
+        )
+        .await
+        .map(|_| ()),
+        Err(_) => Err(AppError::validation(
+            "to",
+            v.lang.t(
+                "Enter a phone number, e.g. (555) 212-0987.",
+                "Escriba un teléfono, p. ej. (555) 212-0987.",
+            ),
+        )),
     };
     match (result, to) {
         (Ok(()), Ok(number)) => Ok(Redirect::to(&format!(
@@ -215,7 +251,11 @@ async fn send(State(state): State<AppState>, v: Viewer, Form(f): Form) -> PageRe
                 h1 { (l.t("New text", "Nuevo mensaje")) }
                 div.card { (compose(l, &v, None, &f, &errors)) }
             };
-            Ok((StatusCode::BAD_REQUEST, layout::page(&v, Nav::Messages, l.t("Messages", "Mensajes"), body)).into_response())
+            Ok((
+                StatusCode::BAD_REQUEST,
+                layout::page(&v, Nav::Messages, l.t("Messages", "Mensajes"), body),
+            )
+                .into_response())
         }
     }
 }

@@ -119,7 +119,11 @@ async fn reset_submit(State(state): State<AppState>, f: GuestForm) -> PageResult
         Ok(()) => Ok(Redirect::to("/login?reset=1").into_response()),
         Err(e) => {
             let errors = token_errors(e)?;
-            Ok((StatusCode::BAD_REQUEST, reset_page(f.lang, &token, None, &errors)).into_response())
+            Ok((
+                StatusCode::BAD_REQUEST,
+                reset_page(f.lang, &token, None, &errors),
+            )
+                .into_response())
         }
     }
 }

@@ -243,7 +243,11 @@ async fn read_fields(req: Request, state: &AppState) -> Result<(Parts, Fields), 
 pub fn parse_fields(bytes: &Bytes) -> Result<Fields, AppError> {
     serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
         .map(Fields)
-        .map_err(|_| AppError::BadRequest("The form could not be read; reload the page and try again.".into()))
+        .map_err(|_| {
+            AppError::BadRequest(
+                "The form could not be read; reload the page and try again.".into(),
+            )
+        })
 }
 
 /// A posted form of a signed-in owner, CSRF-checked.
@@ -290,7 +294,11 @@ pub fn same_origin(parts: &Parts) -> bool {
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if let Some(origin) = parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+    if let Some(origin) = parts
+        .headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+    {
         let bare = origin
             .strip_prefix("https://")
             .or_else(|| origin.strip_prefix("http://"))
@@ -352,7 +360,10 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/calendar?date=2027-01-01")), "/calendar?date=2027-01-01");
+        assert_eq!(
+            safe_next(Some("/calendar?date=2027-01-01")),
+            "/calendar?date=2027-01-01"
+        );
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil")), "/");

@@ -63,7 +63,9 @@ async fn token_matches(state: &AppState, given: &str) -> Result<bool, AppError> 
         .read(|c| app_settings::get(c, app_settings::SETUP_TOKEN_SHA256))
         .await?;
     Ok(match stored {
-        Some(hash) => !given.trim().is_empty() && ct_eq(sha256_hex(given.trim()).as_bytes(), hash.as_bytes()),
+        Some(hash) => {
+            !given.trim().is_empty() && ct_eq(sha256_hex(given.trim()).as_bytes(), hash.as_bytes())
+        }
         None => false,
     })
 }
@@ -91,13 +93,23 @@ async fn submit(State(state): State<AppState>, f: GuestForm) -> PageResult {
         );
         return Ok((StatusCode::FORBIDDEN, page(l, &f.fields, &e)).into_response());
     }
-    match register_account(&state, f.ip, registration(&f.fields), Opening::FirstOwnerOnly).await {
+    match register_account(
+        &state,
+        f.ip,
+        registration(&f.fields),
+        Opening::FirstOwnerOnly,
+    )
+    .await
+    {
         Ok((u, _)) => {
             state
                 .db
                 .write(|c| app_settings::delete(c, app_settings::SETUP_TOKEN_SHA256))
                 .await?;
-            tracing::info!(user = u.id, "first-run setup done: the first owner was created");
+            tracing::info!(
+                user = u.id,
+                "first-run setup done: the first owner was created"
+            );
             signed_in(&state, &u, "/?welcome=1")
         }
         Err(e) => {

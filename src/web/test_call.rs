@@ -57,8 +57,10 @@ async fn load(state: &AppState, v: &Viewer, sid: &str) -> Result<Conversation, A
     state
         .db
         .read(move |c| {
-            let id = vdb::test_call_id(c, client, &s)?.ok_or_else(|| AppError::not_found("test call"))?;
-            let (call, turns) = calls::get(c, client, id)?.ok_or_else(|| AppError::not_found("test call"))?;
+            let id = vdb::test_call_id(c, client, &s)?
+                .ok_or_else(|| AppError::not_found("test call"))?;
+            let (call, turns) =
+                calls::get(c, client, id)?.ok_or_else(|| AppError::not_found("test call"))?;
             let last = vdb::load_session(c, client, &s)?.and_then(|st| st.last_response);
             Ok(Conversation {
                 answer: last.as_deref().map(read_twiml).unwrap_or_default(),
@@ -72,7 +74,11 @@ async fn load(state: &AppState, v: &Viewer, sid: &str) -> Result<Conversation, A
 }
 
 fn speech_lang(c: &Conversation) -> &'static str {
-    if c.lang.as_deref() == Some("es") { "es-US" } else { "en-US" }
+    if c.lang.as_deref() == Some("es") {
+        "es-US"
+    } else {
+        "en-US"
+    }
 }
 
 fn panel(l: Lang, v: &Viewer, c: &Conversation, e: &Errors) -> Markup {
@@ -161,7 +167,12 @@ fn page(l: Lang, v: &Viewer, conv: Option<&Conversation>) -> Markup {
             None => (start_form(l, v)),
         }
     };
-    layout::page(v, Nav::TestCall, l.t("Test call", "Llamada de prueba"), body)
+    layout::page(
+        v,
+        Nav::TestCall,
+        l.t("Test call", "Llamada de prueba"),
+        body,
+    )
 }
 
 async fn show(State(state): State<AppState>, v: Viewer, Query(p): Query<Params>) -> PageResult {
@@ -181,7 +192,13 @@ enum Turn {
     Voicemail(String),
 }
 
-async fn run_turn(state: &AppState, v: &Viewer, sid: String, caller: String, turn: Turn) -> Result<(), AppError> {
+async fn run_turn(
+    state: &AppState,
+    v: &Viewer,
+    sid: String,
+    caller: String,
+    turn: Turn,
+) -> Result<(), AppError> {
     let client = v.client_id();
     let now = state.clock.now();
     let started = std::time::Instant::now();
@@ -234,13 +251,22 @@ async fn caller_of(state: &AppState, v: &Viewer, sid: &str) -> Result<String, Ap
     state
         .db
         .read(move |c| {
-            let id = vdb::test_call_id(c, client, &s)?.ok_or_else(|| AppError::not_found("test call"))?;
-            Ok(calls::get(c, client, id)?.map(|(call, _)| call.from_number).unwrap_or_else(|| DEFAULT_CALLER.into()))
+            let id = vdb::test_call_id(c, client, &s)?
+                .ok_or_else(|| AppError::not_found("test call"))?;
+            Ok(calls::get(c, client, id)?
+                .map(|(call, _)| call.from_number)
+                .unwrap_or_else(|| DEFAULT_CALLER.into()))
         })
         .await
 }
 
-fn respond(headers: &HeaderMap, l: Lang, v: &Viewer, c: &Conversation, e: &Errors) -> axum::response::Response {
+fn respond(
+    headers: &HeaderMap,
+    l: Lang,
+    v: &Viewer,
+    c: &Conversation,
+    e: &Errors,
+) -> axum::response::Response {
     if headers.contains_key("hx-request") {
         panel(l, v, c, e).into_response()
     } else {
@@ -255,7 +281,10 @@ async fn start(State(state): State<AppState>, v: Viewer, Form(f): Form) -> PageR
         _ => None,
     };
     let caller = match f.opt("caller") {
-        Some(c) => E164::parse(&c).map_err(|m| AppError::validation("caller", m))?.as_str().to_string(),
+        Some(c) => E164::parse(&c)
+            .map_err(|m| AppError::validation("caller", m))?
+            .as_str()
+            .to_string(),
         None => DEFAULT_CALLER.to_string(),
     };
     let sid = format!("{PREFIX}{}", crate::auth::random_hex(16));
@@ -263,7 +292,12 @@ async fn start(State(state): State<AppState>, v: Viewer, Form(f): Form) -> PageR
     Ok(Redirect::to(&format!("/test-call?call={sid}")).into_response())
 }
 
-async fn say(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Form(f): Form) -> PageResult {
+async fn say(
+    State(state): State<AppState>,
+    v: Viewer,
+    headers: HeaderMap,
+    Form(f): Form,
+) -> PageResult {
     let l = v.lang;
     let sid = f.raw("call").to_string();
     if !sid.starts_with(PREFIX) || sid.len() > 64 {
@@ -272,14 +306,24 @@ async fn say(State(state): State<AppState>, v: Viewer, headers: HeaderMap, Form(
     let caller = caller_of(&state, &v, &sid).await?;
     let text: String = f.raw("text").trim().chars().take(500).collect();
     let turn = if let Some(status) = f.opt("dial") {
-        Turn::Dial(if status == "completed" { "completed".into() } else { "no-answer".into() })
+        Turn::Dial(if status == "completed" {
+            "completed".into()
+        } else {
+            "no-answer".into()
+        })
     } else if f.checked("record") {
         Turn::Voicemail(text)
     } else if text.is_empty() {
         Turn::Speech(String::new())
-    } else if let Some(keys) = text.strip_prefix('#').map(str::trim).filter(|k| !k.is_empty()).or_else(|| {
-        (text.len() <= 2 && text.chars().all(|c| c.is_ascii_digit() || c == '*')).then_some(text.as_str())
-    }) {
+    } else if let Some(keys) = text
+        .strip_prefix('#')
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .or_else(|| {
+            (text.len() <= 2 && text.chars().all(|c| c.is_ascii_digit() || c == '*'))
+                .then_some(text.as_str())
+        })
+    {
         Turn::Keys(keys.to_string())
     } else {
         Turn::Speech(text.clone())

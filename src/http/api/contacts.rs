@@ -255,26 +255,28 @@ fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<Stri
 /// Checks a contact change; each error names its field.
 pub fn validate_update(b: UpdateBody) -> Result<contacts::ContactFields, AppError> {
     Ok(contacts::ContactFields {
-            first_name: match b.first_name {
-                Some(f) => Some(text("firstName", Some(f), 100)?.ok_or_else(|| {
+        first_name: match b.first_name {
+            Some(f) => {
+                Some(text("firstName", Some(f), 100)?.ok_or_else(|| {
                     AppError::validation("firstName", "firstName cannot be empty")
-                })?),
-                None => None,
-            },
-            last_name: match b.last_name {
-                Some(l) => Some(text("lastName", Some(l), 100)?.unwrap_or_default()),
-                None => None,
-            },
-            phone: b.phone.as_deref().map(|p| phone("phone", p)).transpose()?,
-            email: b.email.map(optional_email).transpose()?,
-            notes: b.notes.map(|n| multiline("notes", n, 5000)).transpose()?,
-            status: b
-                .status
-                .as_deref()
-                .map(|s| one_of("status", s, &["active", "inactive", "blocked"]))
-                .transpose()?,
-            language: b.language.map(language).transpose()?,
-        })
+                })?)
+            }
+            None => None,
+        },
+        last_name: match b.last_name {
+            Some(l) => Some(text("lastName", Some(l), 100)?.unwrap_or_default()),
+            None => None,
+        },
+        phone: b.phone.as_deref().map(|p| phone("phone", p)).transpose()?,
+        email: b.email.map(optional_email).transpose()?,
+        notes: b.notes.map(|n| multiline("notes", n, 5000)).transpose()?,
+        status: b
+            .status
+            .as_deref()
+            .map(|s| one_of("status", s, &["active", "inactive", "blocked"]))
+            .transpose()?,
+        language: b.language.map(language).transpose()?,
+    })
 }
 
 async fn update(
