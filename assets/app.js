@@ -5,6 +5,12 @@
 // voice where the browser has them. No inline script anywhere (strict CSP).
 (function () {
   "use strict";
+  // Count CSP refusals (there should be none; the browser tests check).
+  window.__cspViolations = 0;
+  document.addEventListener("securitypolicyviolation", function (e) {
+    window.__cspViolations++;
+    if (window.console) console.error("CSP refused", e.violatedDirective, e.blockedURI);
+  });
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.getAttribute("content") : "";
 
