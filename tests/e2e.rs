@@ -264,6 +264,7 @@ async fn whole_flow(ui: &mut Ui, setup_token: &str) {
     ui.submit("/signup").await;
     ui.see("Welcome to RinglyPro").await;
     ui.submit("/logout").await;
+    ui.see("Sign in").await;
     ui.go("/calendar").await;
     assert_eq!(
         ui.path().await,
@@ -273,7 +274,7 @@ async fn whole_flow(ui: &mut Ui, setup_token: &str) {
     ui.fill("#f-email", "rosa@example.com").await;
     ui.fill("#f-password", "sunrise smiles every day").await;
     ui.submit("/login").await;
-    ui.see("Calendar").await;
+    ui.see("Click a free time").await;
     assert_eq!(
         ui.path().await,
         "/calendar",

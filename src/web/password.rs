@@ -77,7 +77,11 @@ fn reset_page(l: Lang, token: &str, masked: Option<&str>, e: &Errors) -> Markup 
             div.card {
                 h1 { (l.t("Choose a new password", "Elija una contraseña nueva")) }
                 @if let Some(m) = masked { p.muted { (l.t("For the account", "Para la cuenta")) " " (m) } }
-                (form_errors(l, e))
+                @if let Some(m) = e.get("token") {
+                    p.alert.bad role="alert" { (m) }
+                } @else {
+                    (form_errors(l, e))
+                }
                 @if e.get("token").is_none() {
                     form method="post" action="/reset-password" {
                         input type="hidden" name="token" value=(token);

@@ -435,7 +435,12 @@ fn parse_day(field: &str, raw: &str, l: Lang) -> Result<Value, AppError> {
 /// Turns a section's form into the settings change it asks for.
 fn body_for(section: &str, f: &Fields, l: Lang) -> Result<Body, AppError> {
     let mut b = Body::default();
-    let keep = |name: &str| Some(f.raw(name).to_string());
+    // A field the form did not send stays as it is; a sent empty one is cleared.
+    let keep = |name: &str| {
+        f.0.iter()
+            .any(|(k, _)| k == name)
+            .then(|| f.raw(name).to_string())
+    };
     match section {
         "profile" => {
             b.business_name = keep("businessName");
@@ -455,7 +460,17 @@ fn body_for(section: &str, f: &Fields, l: Lang) -> Result<Body, AppError> {
                 let day = parse_day(&name, f.raw(&name), l)?;
                 m.insert(key.to_string(), day);
             }
-            b.business_hours = Some(Value::Object(m));
+            let hours = Value::Object(m);
+            // Checked here too, to put the message next to the day it is about.
+            if let Err(e) = crate::scheduling::WeeklyHours::from_json_value(&hours) {
+                let field = e
+                    .field()
+                    .strip_prefix("hours.")
+                    .map(|d| format!("hours-{d}"))
+                    .unwrap_or_else(|| "hours-mon".into());
+                return Err(AppError::validation(field, e.message()));
+            }
+            b.business_hours = Some(hours);
         }
         "booking" => {
             b.timezone = keep("timezone");
@@ -474,8 +489,11 @@ fn body_for(section: &str, f: &Fields, l: Lang) -> Result<Body, AppError> {
                 None => None,
             };
             b.after_hours_mode = keep("afterHoursMode");
-            b.booking_enabled = Some(f.checked("bookingEnabled"));
-            b.sms_notifications = Some(f.checked("smsNotifications"));
+            if keep("afterHoursMode").is_some() {
+                // Checkboxes send nothing when off: the whole section was on the page.
+                b.booking_enabled = Some(f.checked("bookingEnabled"));
+                b.sms_notifications = Some(f.checked("smsNotifications"));
+            }
         }
         "services" => {
             let mut list = Vec::new();

@@ -6,7 +6,7 @@
 //! appointment shows on the calendar) but is never billed and texts nobody.
 
 use super::calls::conversation;
-use super::components::{Errors, csrf, form_errors, select};
+use super::components::{Errors, Input, csrf, form_errors, select};
 use super::errors::PageResult;
 use super::i18n::Lang;
 use super::layout::{self, Nav};
@@ -140,31 +140,28 @@ fn panel(l: Lang, v: &Viewer, c: &Conversation, e: &Errors) -> Markup {
     }
 }
 
-fn start_form(l: Lang, v: &Viewer) -> Markup {
+fn start_form(l: Lang, v: &Viewer, caller: &str, e: &Errors) -> Markup {
     html! {
         section.card aria-labelledby="h-start" {
             h2 #h-start { (l.t("Start a test call", "Empezar una llamada de prueba")) }
+            (form_errors(l, e))
             form method="post" action="/test-call/start" {
                 (csrf(&v.csrf))
                 (select("language", l.t("The caller speaks", "El cliente habla"), "", &[("", l.t("Let the receptionist ask", "Que la recepcionista pregunte")), ("en", "English (Rachel)"), ("es", "Español (Lina)")], &Errors::default()))
-                div.field {
-                    label for="f-caller" { (l.t("Calling from", "Llama desde")) }
-                    input #f-caller type="tel" name="caller" value=(DEFAULT_CALLER) aria-describedby="f-caller-hint";
-                    div.hint #f-caller-hint { (l.t("Use one of your contacts' numbers to test how callers are recognised. Nobody is texted.", "Use el número de un contacto para probar cómo se reconoce a quien llama. No se envían mensajes.")) }
-                }
+                (Input::new("caller", l.t("Calling from", "Llama desde"), caller).kind("tel").hint(l.t("Use one of your contacts' numbers to test how callers are recognised. Nobody is texted.", "Use el número de un contacto para probar cómo se reconoce a quien llama. No se envían mensajes.")).errors(e))
                 button type="submit" { (l.t("Call my receptionist", "Llamar a mi recepcionista")) }
             }
         }
     }
 }
 
-fn page(l: Lang, v: &Viewer, conv: Option<&Conversation>) -> Markup {
+fn page(l: Lang, v: &Viewer, conv: Option<&Conversation>, caller: &str, e: &Errors) -> Markup {
     let body = html! {
         h1 { (l.t("Test call", "Llamada de prueba")) }
         p.muted { (l.t("Talk to your receptionist as a caller would. It is the same receptionist that answers your phone: bookings are real (cancel them afterwards), but test calls are never billed and text nobody.", "Hable con su recepcionista como lo haría un cliente. Es la misma que contesta su teléfono: las reservas son reales (cancélelas después), pero las pruebas no se cobran ni envían mensajes.")) }
         @match conv {
             Some(c) => (panel(l, v, c, &Errors::default())),
-            None => (start_form(l, v)),
+            None => (start_form(l, v, caller, e)),
         }
     };
     layout::page(
@@ -180,7 +177,14 @@ async fn show(State(state): State<AppState>, v: Viewer, Query(p): Query<Params>)
         Some(sid) => Some(load(&state, &v, sid).await?),
         None => None,
     };
-    Ok(page(v.lang, &v, conv.as_ref()).into_response())
+    Ok(page(
+        v.lang,
+        &v,
+        conv.as_ref(),
+        DEFAULT_CALLER,
+        &Errors::default(),
+    )
+    .into_response())
 }
 
 /// What the browser sent this turn.
@@ -280,11 +284,13 @@ async fn start(State(state): State<AppState>, v: Viewer, Form(f): Form) -> PageR
         "es" => Some(nlu::Lang::Es),
         _ => None,
     };
-    let caller = match f.opt("caller") {
-        Some(c) => E164::parse(&c)
-            .map_err(|m| AppError::validation("caller", m))?
-            .as_str()
-            .to_string(),
+    let caller = match f.opt("caller").map(|c| E164::parse(&c)) {
+        Some(Ok(c)) => c.as_str().to_string(),
+        Some(Err(m)) => {
+            let e = Errors::field("caller", m);
+            let body = page(v.lang, &v, None, f.raw("caller"), &e);
+            return Ok((axum::http::StatusCode::BAD_REQUEST, body).into_response());
+        }
         None => DEFAULT_CALLER.to_string(),
     };
     let sid = format!("{PREFIX}{}", crate::auth::random_hex(16));

@@ -12,3 +12,4 @@ mod nlu_cli;
 mod ops;
 mod tenancy;
 mod voice;
+mod web;
