@@ -29,8 +29,7 @@ pub struct Account {
 
 /// The account of a tenant; `month` is the current `YYYY-MM` in the tenant's zone.
 pub fn account(conn: &Connection, client: ClientId, month: &str) -> Result<Account, AppError> {
-    Ok(conn
-        .query_row(
+    conn.query_row(
             "SELECT coalesce(a.balance_cents, 0), coalesce(a.debt_cents, 0),
                     CASE WHEN a.free_minutes_month = ?2 THEN a.free_minutes_used ELSE 0 END,
                     c.monthly_free_minutes, c.per_minute_rate_mills, c.low_balance_threshold_cents,
@@ -56,7 +55,7 @@ pub fn account(conn: &Connection, client: ClientId, month: &str) -> Result<Accou
             },
         )
         .optional()?
-        .ok_or_else(|| AppError::not_found("business"))?)
+        .ok_or_else(|| AppError::not_found("business"))
 }
 
 /// One line of the credit ledger.

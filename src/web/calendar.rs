@@ -201,10 +201,10 @@ fn row_step(g: &Grid, duration: u32) -> u32 {
     let aligned = g.days.iter().all(|d| {
         d.free
             .iter()
-            .all(|t| (minute(*t) + 24 * 60 - lo) % step == 0)
+            .all(|t| (minute(*t) + 24 * 60 - lo).is_multiple_of(step))
             && d.appts.iter().all(|a| {
                 NaiveTime::parse_from_str(&a.appointment_time, "%H:%M")
-                    .is_ok_and(|t| (minute(t) + 24 * 60 - lo) % step == 0)
+                    .is_ok_and(|t| (minute(t) + 24 * 60 - lo).is_multiple_of(step))
             })
     });
     if aligned { step } else { 15 }
@@ -269,7 +269,7 @@ fn cell(l: Lang, d: &Day, m: u32, step: u32) -> Markup {
             td {
                 a.slot href=(format!("/calendar/new?date={}&time={}", d.date, t.format("%H:%M")))
                     aria-label=(l.tr(format!("Book {} at {}", l.date(d.date), l.time(*t)), format!("Reservar {} a las {}", l.date(d.date), l.time(*t)))) {
-                    "+ " (t.format("%H:%M"))
+                    "+ " (l.time(*t))
                 }
             }
         } @else if open {

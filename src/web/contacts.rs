@@ -366,19 +366,15 @@ struct DetailParams {
     done: Option<String>,
 }
 
-async fn load(
-    state: &AppState,
-    v: &Viewer,
-    id: i64,
-) -> Result<
-    (
-        contacts::Contact,
-        Vec<contacts::TimelineItem>,
-        bool,
-        chrono_tz::Tz,
-    ),
-    AppError,
-> {
+/// A contact with what its page shows.
+struct Loaded {
+    c: contacts::Contact,
+    timeline: Vec<contacts::TimelineItem>,
+    opted_out: bool,
+    tz: chrono_tz::Tz,
+}
+
+async fn load(state: &AppState, v: &Viewer, id: i64) -> Result<Loaded, AppError> {
     let client = v.client_id();
     state
         .db
@@ -388,7 +384,12 @@ async fn load(
             let timeline = contacts::timeline(c, client, id, 100)?;
             let opted_out = db::messages::is_opted_out(c, client, &contact.phone)?;
             let tz = db::settings::rules(c, client)?.tz;
-            Ok((contact, timeline, opted_out, tz))
+            Ok(Loaded {
+                c: contact,
+                timeline,
+                opted_out,
+                tz,
+            })
         })
         .await
 }
@@ -425,14 +426,12 @@ fn timeline_item(l: Lang, t: &contacts::TimelineItem, tz: chrono_tz::Tz) -> Mark
 fn detail_page(
     l: Lang,
     v: &Viewer,
-    c: &contacts::Contact,
-    timeline: &[contacts::TimelineItem],
-    opted_out: bool,
-    tz: chrono_tz::Tz,
+    d: &Loaded,
     f: Option<&Fields>,
     e: &Errors,
     done: Option<&str>,
 ) -> Markup {
+    let (c, timeline, opted_out, tz) = (&d.c, &d.timeline, d.opted_out, d.tz);
     let val = |k: &str, current: &str| {
         f.map(|f| f.raw(k).to_string())
             .unwrap_or_else(|| current.to_string())
@@ -492,9 +491,9 @@ async fn detail(
     Query(p): Query<DetailParams>,
 ) -> PageResult {
     let l = v.lang;
-    let (c, t, o, tz) = load(&state, &v, id).await?;
+    let d = load(&state, &v, id).await?;
     let done = p.done.map(|_| l.t("Saved.", "Guardado."));
-    Ok(detail_page(l, &v, &c, &t, o, tz, None, &Errors::default(), done).into_response())
+    Ok(detail_page(l, &v, &d, None, &Errors::default(), done).into_response())
 }
 
 async fn update(
@@ -526,10 +525,10 @@ async fn update(
         Ok(()) => Ok(Redirect::to(&format!("/contacts/{id}?done=saved")).into_response()),
         Err(e) => {
             let errors = Errors::from_app(e, &[])?;
-            let (c, t, o, tz) = load(&state, &v, id).await?;
+            let d = load(&state, &v, id).await?;
             Ok((
                 StatusCode::BAD_REQUEST,
-                detail_page(v.lang, &v, &c, &t, o, tz, Some(&f), &errors, None),
+                detail_page(v.lang, &v, &d, Some(&f), &errors, None),
             )
                 .into_response())
         }

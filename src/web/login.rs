@@ -75,7 +75,7 @@ async fn show(
     if viewer.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
-    if state.db.read(|c| db::auth::count(c)).await? == 0 {
+    if state.db.read(db::auth::count).await? == 0 {
         return Ok(Redirect::to("/setup").into_response());
     }
     let note = p.reset.is_some().then(|| {

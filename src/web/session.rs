@@ -120,11 +120,7 @@ where
         match viewer(parts, &app).await {
             Some(v) => Ok(v),
             None => {
-                let fresh = app
-                    .db
-                    .read(|c| db::auth::count(c))
-                    .await
-                    .is_ok_and(|n| n == 0);
+                let fresh = app.db.read(db::auth::count).await.is_ok_and(|n| n == 0);
                 let to = if fresh {
                     "/setup".to_string()
                 } else {

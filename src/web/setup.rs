@@ -47,7 +47,7 @@ fn page(l: Lang, f: &Fields, e: &Errors) -> Markup {
 }
 
 async fn fresh(state: &AppState) -> Result<bool, AppError> {
-    Ok(state.db.read(|c| db::auth::count(c)).await? == 0)
+    Ok(state.db.read(db::auth::count).await? == 0)
 }
 
 async fn show(State(state): State<AppState>, GuestLang(l): GuestLang) -> PageResult {

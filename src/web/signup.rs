@@ -101,14 +101,14 @@ async fn show(
     if v.is_some() {
         return Ok(Redirect::to("/").into_response());
     }
-    if state.db.read(|c| db::auth::count(c)).await? == 0 {
+    if state.db.read(db::auth::count).await? == 0 {
         return Ok(Redirect::to("/setup").into_response());
     }
     Ok(page(l, &Fields::default(), &Errors::default()).into_response())
 }
 
 async fn submit(State(state): State<AppState>, f: GuestForm) -> PageResult {
-    if state.db.read(|c| db::auth::count(c)).await? == 0 {
+    if state.db.read(db::auth::count).await? == 0 {
         return Ok(Redirect::to("/setup").into_response());
     }
     match register_account(&state, f.ip, registration(&f.fields), Opening::Anyone).await {

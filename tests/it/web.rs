@@ -311,11 +311,14 @@ fn another_businesss_ids_are_not_found() {
     assert_eq!(r.status, 404);
 }
 
+/// A form address, what is typed in it, and what the answer must show.
+type Case<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
+
 #[test]
 fn bad_form_input_comes_back_with_messages_never_a_500() {
     let s = TestServer::start();
     let (web, _a, appt, contact, _call) = furnished(&s, "forms@example.com");
-    let cases: Vec<(String, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "/calendar/appointments".into(),
             vec![
