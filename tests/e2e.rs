@@ -395,7 +395,11 @@ async fn whole_flow(ui: &mut Ui, setup_token: &str) {
     ui.see("Booked for real").await;
     ui.shot("test-call").await;
     ui.click("#call-panel .flash a").await;
-    ui.see("10:00 Grace Hopper").await;
+    ui.see("Grace Hopper").await;
+    let title = ui
+        .script("return document.querySelector('a.appt').title")
+        .await;
+    assert_eq!(title, json!("10:00 Grace Hopper"));
     ui.shot("calendar-after-test-call").await;
 
     // The PWA: manifest linked and valid, service worker registered and active.

@@ -261,7 +261,12 @@ fn cell(l: Lang, d: &Day, m: u32, step: u32) -> Markup {
                     a.appt class=[(a.status == "pending").then_some("pending")]
                         href=(format!("/calendar/appointments/{}", a.id))
                         title=(format!("{} {}", a.appointment_time, a.customer_name)) {
-                        (a.appointment_time) " " (a.customer_name)
+                        @if NaiveTime::parse_from_str(&a.appointment_time, "%H:%M").is_ok_and(|t| minute(t) == m) {
+                            span.sr-only { (a.appointment_time) " " }
+                        } @else {
+                            (a.appointment_time) " "
+                        }
+                        (a.customer_name)
                     }
                 }
             }

@@ -836,7 +836,7 @@ fn a_test_call_books_through_the_real_engine_and_texts_nobody() {
     assert_eq!(status, "completed");
     // The calendar shows it.
     let cal = web.get("/calendar?date=2027-01-05").body;
-    assert!(cal.contains("15:00 Ada Lovelace"), "{cal}");
+    assert!(cal.contains("15:00 </span>Ada Lovelace"), "{cal}");
 }
 
 #[test]
