@@ -187,23 +187,40 @@ impl Ui {
     }
 
     async fn fill(&self, css: &str, value: &str) {
-        let e = self
-            .c
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|_| panic!("no field {css}"));
-        e.clear().await.ok();
-        e.send_keys(value).await.expect("type");
+        let t0 = Instant::now();
+        loop {
+            if let Ok(e) = self.c.find(Locator::Css(css)).await
+                && e.clear().await.is_ok()
+                && e.send_keys(value).await.is_ok()
+            {
+                return;
+            }
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "could not type into {css}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
+    /// Clicks the first element matching `css`, again if the page swapped it
+    /// out between finding and clicking (htmx updates, navigations).
     async fn click(&self, css: &str) {
-        self.c
-            .find(Locator::Css(css))
-            .await
-            .unwrap_or_else(|_| panic!("nothing to click at {css}"))
-            .click()
-            .await
-            .expect("click");
+        let t0 = Instant::now();
+        loop {
+            let err = match self.c.find(Locator::Css(css)).await {
+                Ok(e) => match e.click().await {
+                    Ok(()) => return,
+                    Err(e) => e.to_string(),
+                },
+                Err(e) => e.to_string(),
+            };
+            assert!(
+                t0.elapsed() < Duration::from_secs(10),
+                "could not click {css}: {err}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Clicks the submit button of the form that posts to `action`.

@@ -81,6 +81,14 @@ pub async fn render(req: Request, next: Next) -> Response {
 }
 
 fn error_page(lang: Lang, status: u16, message: &str) -> maud::Markup {
+    // Not-found pages say the same thing whatever was asked for (and never
+    // whether another business has that id), so they can speak Spanish too.
+    let message = match (lang, status) {
+        (Lang::Es, 404) => {
+            "No hay nada aquí: la dirección no existe o no es de su negocio. Vuelva a Hoy para seguir."
+        }
+        _ => message,
+    };
     let title = match status {
         404 => lang.t("Not found", "No encontrado"),
         403 => lang.t("Not allowed", "No permitido"),
