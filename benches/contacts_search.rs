@@ -105,11 +105,22 @@ fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     let n = if quick { n.min(2_000) } else { n };
     let dir = tempfile::tempdir().expect("tempdir");
-    let path = dir.path().join("bench.db");
+    // RINGLYPRO_BENCH_DB keeps the seeded database between runs (seeding 1 M takes a while).
+    let keep = std::env::var("RINGLYPRO_BENCH_DB").ok().filter(|_| !quick);
+    let path = keep
+        .clone()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("bench.db"));
+    let reuse = keep.is_some() && path.exists();
     let mut conn = ringlypro::db::open_connection(&path).expect("open");
     ringlypro::db::migrate(&mut conn).expect("migrate");
     let now = chrono::Utc::now();
-    let client = {
+    let client = if reuse {
+        ClientId::from_trusted(
+            conn.query_row("SELECT min(id) FROM clients", [], |r| r.get(0))
+                .expect("client"),
+        )
+    } else {
         let tx = conn.transaction().expect("tx");
         let c = ringlypro::db::clients::insert(
             &tx,
@@ -130,7 +141,7 @@ fn main() {
         c
     };
     let t0 = Instant::now();
-    let mut i = 0usize;
+    let mut i = if reuse { n } else { 0usize };
     while i < n {
         let tx = conn.transaction().expect("tx");
         for _ in 0..10_000.min(n - i) {
@@ -183,8 +194,10 @@ fn main() {
     let rounds = if quick { 5 } else { 200 };
     let mut times: Vec<Duration> = Vec::with_capacity(queries.len() * rounds);
     let mut hits = 0i64;
+    let mut per_query: Vec<(&str, Duration, i64)> =
+        queries.iter().map(|q| (*q, Duration::ZERO, 0)).collect();
     for _ in 0..rounds {
-        for q in queries {
+        for (k, q) in queries.iter().enumerate() {
             let lq = ListQuery {
                 page: 1,
                 limit: 50,
@@ -194,9 +207,18 @@ fn main() {
             };
             let t = Instant::now();
             let (rows, total) = contacts::list(&conn, client, &lq).expect("search");
-            times.push(t.elapsed());
+            let took = t.elapsed();
+            times.push(took);
+            per_query[k].1 = per_query[k].1.max(took);
+            per_query[k].2 = total;
             hits += total.min(1) + rows.len().min(1) as i64;
         }
+    }
+    for (q, worst, total) in &per_query {
+        println!(
+            "  {q:<18} total {total:>6}  worst {:.2} ms",
+            worst.as_secs_f64() * 1000.0
+        );
     }
     times.sort();
     let pct = |p: f64| {

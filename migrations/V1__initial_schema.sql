@@ -140,6 +140,8 @@ CREATE VIRTUAL TABLE contacts_fts USING fts5 (
     first_name, last_name, email, notes, phone_digits,
     content = '',
     contentless_delete = 1,
+    detail = column,
+    prefix = '2 3 4',
     tokenize = 'unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER contacts_count_insert AFTER INSERT ON contacts BEGIN

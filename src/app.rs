@@ -57,6 +57,8 @@ pub struct Inner {
     pub providers: Providers,
     /// Wakes the outbox worker when something was queued.
     pub outbox_wake: Notify,
+    /// The last database health check: when, whether it passed, how long it took (ms).
+    pub health_check: std::sync::Mutex<Option<(Instant, bool, f64)>>,
 }
 
 /// Everything a handler needs, passed with `with_state`. Cheap to clone.
@@ -89,6 +91,7 @@ impl AppState {
             limits,
             hash_slots: Semaphore::new(cores),
             started: Instant::now(),
+            health_check: std::sync::Mutex::new(None),
             providers,
             outbox_wake: Notify::new(),
         })))
@@ -225,6 +228,10 @@ pub async fn serve(
         state.clone(),
         Duration::from_millis(state.config.outbox_poll_ms),
     );
+    let billing_job = crate::billing::auto_reload::spawn(
+        state.clone(),
+        Duration::from_secs(state.config.auto_reload_poll_secs),
+    );
     let router = crate::http::router(state);
     let signalled = Arc::new(tokio::sync::Notify::new());
     let notify = signalled.clone();
@@ -244,6 +251,9 @@ pub async fn serve(
         }
     }
     jobs.abort();
+    if let Some(b) = billing_job {
+        b.abort();
+    }
     if let Some(w) = worker {
         w.stop(grace).await;
     }

@@ -1,7 +1,8 @@
 //! The one way to book, move and cancel an appointment, used by the API, the
 //! dashboard and the voice receptionist alike. Each function runs inside the
 //! caller's write transaction: it asks the scheduling engine, writes the row,
-//! records the history and queues the customer's SMS, all atomically. Two
+//! records the history and queues the customer's SMS (and, for a booking the
+//! receptionist took, an email to the owner), all atomically. Two
 //! requests racing for one slot produce one booking and one refusal (the
 //! single writer serialises them; the partial unique index is the last guard).
 
@@ -197,6 +198,54 @@ fn notify(
     ))
 }
 
+/// Tells the owner (by email, when the business has an owner email) that a
+/// caller booked: the receptionist took it, so the owner has not seen it yet.
+fn email_owner(
+    conn: &Connection,
+    client: ClientId,
+    t: &Tenant,
+    a: &appts::Appointment,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(owner) = db::billing::account(conn, client)? else {
+        return Ok(());
+    };
+    let Some(to) = owner.owner_email.as_deref().filter(|e| !e.is_empty()) else {
+        return Ok(());
+    };
+    let lang = crate::sms::Lang::from_code(&owner.language);
+    let when = crate::sms::when(lang, &a.appointment_date, &a.appointment_time);
+    let phone = E164::parse(&a.customer_phone)
+        .map(|p| p.display())
+        .unwrap_or_else(|_| a.customer_phone.clone());
+    let mail = crate::emails::render(
+        &crate::emails::Template::AppointmentBooked {
+            business: &t.name,
+            customer: &a.customer_name,
+            phone: &phone,
+            when: &when,
+            code: &a.confirmation_code,
+            // Booking knows no public URL; the email carries no link.
+            dashboard: "",
+        },
+        &owner.language,
+    );
+    db::outbox::enqueue(
+        conn,
+        &db::outbox::NewItem {
+            client_id: Some(client),
+            channel: db::outbox::Channel::Email,
+            recipient: to,
+            subject: Some(&mail.subject),
+            body: &mail.text,
+            html_body: Some(&mail.html),
+            idempotency_key: &format!("appt:{}:owner-email", a.id),
+        },
+        now,
+    )?;
+    Ok(())
+}
+
 fn parse_dt(a: &appts::Appointment) -> (NaiveDate, NaiveTime) {
     (
         a.appointment_date.parse().unwrap_or_default(),
@@ -303,6 +352,9 @@ pub fn book(
         appts::get(conn, client, id)?.ok_or_else(|| AppError::internal("appointment vanished"))?;
     if notify(conn, client, &t, &a, messages::SmsKind::Confirmation, now)? {
         appts::mark_confirmation_sent(conn, client, id)?;
+    }
+    if req.source == "voice_booking" {
+        email_owner(conn, client, &t, &a, now)?;
     }
     Ok(Ok(appts::get(conn, client, id)?.unwrap_or(a)))
 }

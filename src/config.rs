@@ -174,6 +174,24 @@ pub const OPTIONS: &[Opt] = &[
         "sender address of outgoing email",
     ),
     opt(
+        "RINGLYPRO_SMTP_URL",
+        None,
+        true,
+        "SMTP server for email when SendGrid is not used, e.g. smtp://user:pass@mail.example.com:587?tls=required or smtps://user:pass@host:465",
+    ),
+    opt(
+        "RINGLYPRO_MAILER",
+        Some("auto"),
+        false,
+        "auto (SendGrid when SENDGRID_API_KEY is set, else SMTP when RINGLYPRO_SMTP_URL is set, else none), sendgrid, smtp or none; without a mailer email stays in the outbox and shows in the dashboard",
+    ),
+    opt(
+        "RINGLYPRO_AUTO_RELOAD_POLL_SECS",
+        Some("60"),
+        false,
+        "how often the billing job looks for balances below their auto-reload threshold (and paused tenants whose free minutes came back); 0 turns it off (tests)",
+    ),
+    opt(
         "RINGLYPRO_TRUST_PROXY",
         Some("false"),
         false,
@@ -196,6 +214,18 @@ pub const OPTIONS: &[Opt] = &[
         Some("2000"),
         false,
         "how often the outbox worker looks for due SMS/email (it also wakes when something is queued); 0 turns the worker off (tests)",
+    ),
+    opt(
+        "RINGLYPRO_TTS_CACHE_MB",
+        Some("256"),
+        false,
+        "disk space for cached ElevenLabs audio; the oldest files are evicted beyond it",
+    ),
+    opt(
+        "RINGLYPRO_TTS_TIMEOUT_MS",
+        Some("1500"),
+        false,
+        "how long a call turn waits for new ElevenLabs audio before speaking with <Say> instead",
     ),
     opt(
         "RINGLYPRO_LOGIN_RATE_LIMIT",
@@ -371,6 +401,16 @@ pub struct Twilio {
     pub messaging_service_sid: Option<String>,
 }
 
+/// Which mailer delivers email (see `RINGLYPRO_MAILER`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MailerChoice {
+    /// SendGrid with this API key.
+    SendGrid(String),
+    /// SMTP at this URL.
+    Smtp(String),
+    None,
+}
+
 #[derive(Clone, Default)]
 pub struct Stripe {
     pub secret_key: String,
@@ -401,11 +441,18 @@ pub struct Config {
     pub sendgrid_api_key: Option<String>,
     pub sendgrid_api_base: String,
     pub from_email: String,
+    pub smtp_url: Option<String>,
+    /// auto, sendgrid, smtp or none.
+    pub mailer_mode: String,
+    /// Poll interval of the auto-reload job; 0 = no background job.
+    pub auto_reload_poll_secs: u64,
     pub trust_proxy: bool,
     pub max_body_bytes: usize,
     pub shutdown_grace_secs: u64,
     /// Poll interval of the outbox worker; 0 = no background worker.
     pub outbox_poll_ms: u64,
+    pub tts_cache_mb: u64,
+    pub tts_timeout_ms: u64,
     pub login_rate_limit: u32,
     pub register_rate_limit: u32,
     pub reset_rate_limit: u32,
@@ -526,11 +573,20 @@ impl Config {
             stripe_api_base: base_url(raw, "STRIPE_API_BASE")?.unwrap_or_default(),
             sendgrid_api_key: non_empty(raw, "SENDGRID_API_KEY"),
             sendgrid_api_base: base_url(raw, "SENDGRID_API_BASE")?.unwrap_or_default(),
-            from_email: raw.get("FROM_EMAIL").unwrap_or_default().to_string(),
+            from_email: raw.get("FROM_EMAIL").unwrap_or_default().trim().to_string(),
+            smtp_url: non_empty(raw, "RINGLYPRO_SMTP_URL"),
+            mailer_mode: raw
+                .get("RINGLYPRO_MAILER")
+                .unwrap_or("auto")
+                .trim()
+                .to_ascii_lowercase(),
+            auto_reload_poll_secs: raw.parse("RINGLYPRO_AUTO_RELOAD_POLL_SECS")?,
             trust_proxy: raw.flag("RINGLYPRO_TRUST_PROXY")?,
             max_body_bytes: raw.parse("RINGLYPRO_MAX_BODY_BYTES")?,
             shutdown_grace_secs: raw.parse("RINGLYPRO_SHUTDOWN_GRACE_SECS")?,
             outbox_poll_ms: raw.parse("RINGLYPRO_OUTBOX_POLL_MS")?,
+            tts_cache_mb: raw.parse("RINGLYPRO_TTS_CACHE_MB")?,
+            tts_timeout_ms: raw.parse("RINGLYPRO_TTS_TIMEOUT_MS")?,
             login_rate_limit: raw.parse("RINGLYPRO_LOGIN_RATE_LIMIT")?,
             register_rate_limit: raw.parse("RINGLYPRO_REGISTER_RATE_LIMIT")?,
             reset_rate_limit: raw.parse("RINGLYPRO_RESET_RATE_LIMIT")?,
@@ -547,6 +603,27 @@ impl Config {
         }
         if cfg.login_rate_limit == 0 || cfg.register_rate_limit == 0 || cfg.reset_rate_limit == 0 {
             bail!("rate limits must be at least 1");
+        }
+        match cfg.mailer_mode.as_str() {
+            "auto" | "none" => {}
+            "sendgrid" if cfg.sendgrid_api_key.is_none() => {
+                bail!("RINGLYPRO_MAILER=sendgrid needs SENDGRID_API_KEY")
+            }
+            "smtp" if cfg.smtp_url.is_none() => {
+                bail!("RINGLYPRO_MAILER=smtp needs RINGLYPRO_SMTP_URL")
+            }
+            "sendgrid" | "smtp" => {}
+            other => bail!("RINGLYPRO_MAILER='{other}' must be auto, sendgrid, smtp or none"),
+        }
+        if let Some(url) = &cfg.smtp_url
+            && let Err(e) = lettre::SmtpTransport::from_url(url)
+        {
+            bail!(
+                "RINGLYPRO_SMTP_URL is not a valid SMTP URL ({e}); e.g. smtp://user:pass@mail.example.com:587?tls=required"
+            );
+        }
+        if !cfg.from_email.contains('@') {
+            bail!("FROM_EMAIL='{}' must be an email address", cfg.from_email);
         }
         Ok(cfg)
     }
@@ -614,9 +691,23 @@ impl Config {
                 .stripe
                 .as_ref()
                 .is_some_and(|s| s.webhook_secret.is_some()),
-            sendgrid: self.sendgrid_api_key.is_some(),
+            sendgrid: matches!(self.mailer(), MailerChoice::SendGrid(_)),
+            smtp: matches!(self.mailer(), MailerChoice::Smtp(_)),
             elevenlabs: self.elevenlabs_api_key.is_some(),
         }
+    }
+
+    /// The mailer the configuration selects.
+    pub fn mailer(&self) -> MailerChoice {
+        let sendgrid = || self.sendgrid_api_key.clone().map(MailerChoice::SendGrid);
+        let smtp = || self.smtp_url.clone().map(MailerChoice::Smtp);
+        match self.mailer_mode.as_str() {
+            "none" => None,
+            "sendgrid" => sendgrid(),
+            "smtp" => smtp(),
+            _ => sendgrid().or_else(smtp),
+        }
+        .unwrap_or(MailerChoice::None)
     }
 
     /// A configuration for tests and tools: everything default, data in `dir`.
@@ -636,6 +727,7 @@ pub struct Providers {
     #[serde(rename = "stripeWebhooks")]
     pub stripe_webhooks: bool,
     pub sendgrid: bool,
+    pub smtp: bool,
     pub elevenlabs: bool,
 }
 
@@ -737,6 +829,34 @@ mod tests {
         let shown = raw.describe();
         assert!(!shown.contains("sk_test_abcdef"), "{shown}");
         assert!(shown.contains("STRIPE_SECRET_KEY"));
+    }
+
+    #[test]
+    fn mailer_is_chosen_by_configuration() {
+        assert_eq!(load(&[]).unwrap().mailer(), MailerChoice::None);
+        let both = [
+            ("SENDGRID_API_KEY", "SG.x"),
+            ("RINGLYPRO_SMTP_URL", "smtp://localhost:25"),
+        ];
+        assert_eq!(
+            load(&both).unwrap().mailer(),
+            MailerChoice::SendGrid("SG.x".into())
+        );
+        let mut smtp = both.to_vec();
+        smtp.push(("RINGLYPRO_MAILER", "smtp"));
+        assert_eq!(
+            load(&smtp).unwrap().mailer(),
+            MailerChoice::Smtp("smtp://localhost:25".into())
+        );
+        assert!(load(&[("RINGLYPRO_MAILER", "smtp")]).is_err());
+        assert!(load(&[("RINGLYPRO_MAILER", "pigeon")]).is_err());
+        assert!(load(&[("RINGLYPRO_SMTP_URL", "not a url")]).is_err());
+        assert_eq!(
+            load(&[("RINGLYPRO_MAILER", "none"), ("SENDGRID_API_KEY", "SG.x")])
+                .unwrap()
+                .mailer(),
+            MailerChoice::None
+        );
     }
 
     #[test]

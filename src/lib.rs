@@ -4,11 +4,13 @@
 //! `auth` (passwords, tokens, rate limits), `http` (axum routes, extractors, errors),
 //! `web` (server-rendered pages), `domain` (validated value types), `cli` (the
 //! admin subcommands), `providers` (Twilio and other external services),
-//! `outbox` (the delivery worker), `sms` (keywords and replies) and `voice`
-//! (TwiML). Decision logic lives in plain modules without I/O.
+//! `outbox` (the delivery worker), `sms` (keywords and replies), `voice`
+//! (TwiML), `billing` (credits, usage, Stripe) and `emails` (templates).
+//! Decision logic lives in plain modules without I/O.
 
 pub mod app;
 pub mod auth;
+pub mod billing;
 pub mod billing_hook;
 pub mod booking;
 pub mod cli;
@@ -16,6 +18,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod emails;
 pub mod error;
 pub mod forwarding;
 pub mod http;

@@ -11,17 +11,18 @@
 //! lease runs out, and every attempt of one item carries the same idempotency
 //! key to the provider (Twilio's `I-Twilio-Idempotency-Token`), so a retry after
 //! a crash does not text twice. Nothing is ever dropped: SMS wait `held` while
-//! Twilio is not configured (and go back in the queue when it is), email waits
-//! `held` until a mailer exists.
+//! Twilio is not configured (and go back in the queue when it is); email goes
+//! through the configured `Mailer` (SendGrid or SMTP) with the same claim,
+//! lease, backoff and retry rules, and waits `held` while there is no mailer.
 //!
 //! Everything goes by the application `Clock`, so tests move time instead of
 //! sleeping; the loop ([`spawn`]) polls every `RINGLYPRO_OUTBOX_POLL_MS` and
 //! wakes early when a handler queues something ([`wake`]).
 
 use crate::app::AppState;
-use crate::db::outbox::{self, Channel, ClaimedSms};
+use crate::db::outbox::{self, Channel, ClaimedEmail, ClaimedSms};
 use crate::error::AppError;
-use crate::providers::{SendError, SentSms};
+use crate::providers::{OutgoingEmail, SendError, SentSms};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -37,8 +38,11 @@ pub const LEASE_SECS: i64 = 15 * 60;
 pub const BACKOFF_BASE_SECS: i64 = 30;
 const BACKOFF_MAX_SECS: i64 = 3600;
 
-/// Why email waits: the mailer arrives with the billing issue.
-pub const NO_MAILER: &str = "email delivery is not set up yet";
+/// Why email waits: no mailer is configured.
+pub const NO_MAILER: &str =
+    "no mailer is configured (set SENDGRID_API_KEY or RINGLYPRO_SMTP_URL); kept here until one is";
+/// The reason older versions stored on held email.
+const LEGACY_NO_MAILER: &str = "email delivery is not set up yet";
 
 /// The delay before the next try after `attempts` failed attempts:
 /// 30 s, 60 s, 120 s … at most an hour.
@@ -52,7 +56,8 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
 }
 
 /// Delivers what is due now (per the application clock). Returns how many
-/// items it dealt with: sent, rescheduled, failed or held.
+/// items it dealt with: sent, rescheduled, failed or held (email held for want
+/// of a mailer is parked, not counted).
 pub async fn run_once(state: &AppState) -> usize {
     match round(state).await {
         Ok(n) => n,
@@ -68,10 +73,7 @@ async fn round(state: &AppState) -> Result<usize, AppError> {
     if !state.db.read(move |c| outbox::anything_due(c, now)).await? {
         return Ok(0);
     }
-    let held_email = state
-        .db
-        .write(move |c| outbox::hold_due(c, Channel::Email, NO_MAILER, now))
-        .await?;
+    let held_email = deliver_email(state, now).await?;
     let sms = state.providers.sms.clone();
     if let Some(reason) = sms.unavailable_reason() {
         let reason = reason.to_string();
@@ -148,9 +150,98 @@ async fn round(state: &AppState) -> Result<usize, AppError> {
     Ok(held_email + failed + handled)
 }
 
+/// Sends the due email through the mailer (or holds it while there is none).
+/// Returns how many items it dealt with.
+async fn deliver_email(
+    state: &AppState,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, AppError> {
+    let mailer = state.providers.mailer.clone();
+    if let Some(reason) = mailer.unavailable_reason() {
+        // Held email is parked, not delivery work: it does not count.
+        let reason = reason.to_string();
+        let held = state
+            .db
+            .write(move |c| outbox::hold_due(c, Channel::Email, &reason, now))
+            .await?;
+        if held > 0 {
+            tracing::info!(held, "email held: no mailer is configured");
+        }
+        return Ok(0);
+    }
+    let lease = chrono::Duration::seconds(LEASE_SECS);
+    let (claimed, failed) = state
+        .db
+        .write(move |c| outbox::claim_due_email(c, now, lease, MAX_ATTEMPTS, BATCH))
+        .await?;
+    if claimed.is_empty() {
+        return Ok(failed);
+    }
+    let results: Vec<(ClaimedEmail, Result<String, SendError>)> =
+        tokio::task::spawn_blocking(move || {
+            claimed
+                .into_iter()
+                .map(|item| {
+                    let r = mailer.send(
+                        &OutgoingEmail {
+                            to: &item.recipient,
+                            subject: &item.subject,
+                            text: &item.body,
+                            html: item.html_body.as_deref(),
+                        },
+                        &item.idempotency_key,
+                    );
+                    (item, r)
+                })
+                .collect()
+        })
+        .await
+        .map_err(AppError::internal)?;
+    let handled = results.len();
+    let done = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            for (item, result) in &results {
+                match result {
+                    Ok(id) => outbox::mark_email_sent(c, item.id, id, done)?,
+                    Err(e) if e.retryable && item.attempts < MAX_ATTEMPTS => {
+                        tracing::warn!(outbox_id = item.id, attempts = item.attempts, error = %e, "email not sent; will retry");
+                        outbox::mark_email_retry(c, item.id, &e.to_string(), done + backoff(item.attempts))?
+                    }
+                    Err(e) => {
+                        tracing::warn!(outbox_id = item.id, attempts = item.attempts, error = %e, "email failed for good");
+                        outbox::mark_email_failed(c, item.id, &e.to_string())?
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(failed + handled)
+}
+
 /// Puts back in the queue SMS held only because Twilio was not configured,
-/// once it is. Run at start.
+/// once it is, and email held for want of a mailer once there is one. Run at start.
 async fn release_if_configured(state: &AppState) {
+    if state.providers.mailer.unavailable_reason().is_none() {
+        let now = state.clock.now();
+        match state
+            .db
+            .write(move |c| {
+                Ok(outbox::release_held(c, Channel::Email, NO_MAILER, now)?
+                    + outbox::release_held(c, Channel::Email, LEGACY_NO_MAILER, now)?)
+            })
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                released = n,
+                "a mailer is configured now: held email queued again"
+            ),
+            Err(e) => tracing::warn!(error = %e, "could not release held email"),
+        }
+    }
     if state.providers.sms.unavailable_reason().is_some() {
         return;
     }
@@ -188,6 +279,12 @@ impl Worker {
             tracing::warn!("outbox worker did not stop in time; its items will be retried");
         }
     }
+}
+
+/// Releases held items whose service is configured now (the worker does this
+/// at start; tests that drive [`run_once`] call it themselves).
+pub async fn release_held(state: &AppState) {
+    release_if_configured(state).await;
 }
 
 /// Starts the background loop, or nothing when `poll` is zero (tests that

@@ -1,8 +1,9 @@
 //! The command line: `serve` (the default), `migrate`, `backup`, `restore`,
-//! `tenant …`, `user …` and `config check`. Admin commands work on the database
+//! `tenant …`, `user …`, `billing …` and `config check`. Admin commands work on the database
 //! directly (safe beside a running server: WAL and a busy timeout).
 
 mod backup;
+mod billing;
 pub mod nlu;
 mod serve;
 mod simulate;
@@ -53,6 +54,9 @@ pub enum Command {
     /// Manage dashboard users.
     #[command(subcommand)]
     User(user::UserCommand),
+    /// Billing support: verify the ledger, adjust a balance.
+    #[command(subcommand)]
+    Billing(billing::BillingCommand),
     /// Inspect the configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -90,6 +94,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Restore { file } => backup::restore(&config, &file).map(|()| 0),
         Command::Tenant(t) => tenant::run(&config, t).map(|()| 0),
         Command::User(u) => user::run(&config, u).map(|()| 0),
+        Command::Billing(b) => billing::run(&config, b),
         Command::Config(_) | Command::Nlu(_) | Command::SimulateCall(_) => Ok(0),
     }
 }
@@ -116,11 +121,12 @@ fn config_check(file: Option<PathBuf>) -> i32 {
             println!("database:   {}", cfg.database_path.display());
             println!("listen:     http://{}", cfg.listen_addr());
             println!(
-                "providers:  twilio {}, stripe {}, stripe webhooks {}, sendgrid {}, elevenlabs {}",
+                "providers:  twilio {}, stripe {}, stripe webhooks {}, sendgrid {}, smtp {}, elevenlabs {}",
                 on(p.twilio),
                 on(p.stripe),
                 on(p.stripe_webhooks),
                 on(p.sendgrid),
+                on(p.smtp),
                 on(p.elevenlabs)
             );
             if cfg.jwt_secret.is_none() {

@@ -86,7 +86,7 @@ impl SortBy {
 }
 
 /// Searches count matches up to this many (and report one more when there are more).
-pub const SEARCH_COUNT_CAP: i64 = 10_000;
+pub const SEARCH_COUNT_CAP: i64 = 1_000;
 
 pub struct ListQuery {
     pub page: i64,
@@ -151,16 +151,6 @@ pub fn list(
         }
         Some(fts) => {
             let base = "FROM contacts_fts f JOIN contacts c ON c.id = f.rowid WHERE contacts_fts MATCH ?1 AND c.client_id = ?2";
-            // Counting stops at SEARCH_COUNT_CAP so a very common word stays fast;
-            // the list then says "10,000+" (totalContacts = cap + 1).
-            let total: i64 = conn.query_row(
-                &format!(
-                    "SELECT count(*) FROM (SELECT 1 {base} LIMIT {})",
-                    SEARCH_COUNT_CAP + 1
-                ),
-                params![fts, client.get()],
-                |r| r.get(0),
-            )?;
             // Newest first is the index's own order (ids grow with time): no sort of all matches.
             let order = match q.sort_by {
                 SortBy::CreatedAt => {
@@ -171,8 +161,27 @@ pub fn list(
             let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {COLUMNS} {base} ORDER BY {order} LIMIT ?3 OFFSET ?4"
             ))?;
-            let rows = stmt.query_map(params![fts, client.get(), q.limit, offset], from_row)?;
-            Ok((rows.collect::<Result<_, _>>()?, total))
+            let rows: Vec<Contact> = stmt
+                .query_map(params![fts, client.get(), q.limit, offset], from_row)?
+                .collect::<Result<_, _>>()?;
+            // A page that is not full tells the total without counting. Otherwise counting
+            // stops at SEARCH_COUNT_CAP so a very common word stays fast; the list then
+            // says "1,000+" (totalContacts = cap + 1).
+            let total = if !rows.is_empty() && (rows.len() as i64) < q.limit {
+                offset + rows.len() as i64
+            } else if rows.is_empty() && offset == 0 {
+                0
+            } else {
+                conn.query_row(
+                    &format!(
+                        "SELECT count(*) FROM (SELECT 1 {base} LIMIT {})",
+                        SEARCH_COUNT_CAP + 1
+                    ),
+                    params![fts, client.get()],
+                    |r| r.get(0),
+                )?
+            };
+            Ok((rows, total))
         }
     }
 }

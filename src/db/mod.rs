@@ -12,6 +12,7 @@
 pub mod app_settings;
 pub mod appointments;
 pub mod auth;
+pub mod billing;
 pub mod calls;
 pub mod clients;
 pub mod contacts;
@@ -56,7 +57,8 @@ pub fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
          PRAGMA synchronous = FULL;
          PRAGMA foreign_keys = ON;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -16000;",
+         PRAGMA cache_size = -16000;
+         PRAGMA mmap_size = 268435456;",
     )?;
     Ok(conn)
 }

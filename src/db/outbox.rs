@@ -345,3 +345,104 @@ pub fn hold_test_items(
         params![client.get(), mark, TEST_CALL_HELD],
     )?)
 }
+
+/// An email item the worker took for delivery.
+#[derive(Debug, Clone)]
+pub struct ClaimedEmail {
+    pub id: i64,
+    pub client_id: Option<i64>,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub html_body: Option<String>,
+    pub idempotency_key: String,
+    /// Attempts including this one.
+    pub attempts: i64,
+}
+
+/// Takes up to `limit` due email items, like [`claim_due_sms`]: each becomes
+/// `sending` with one more attempt and a lease; items out of attempts fail.
+pub fn claim_due_email(
+    conn: &Connection,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    max_attempts: i64,
+    limit: i64,
+) -> Result<(Vec<ClaimedEmail>, usize), AppError> {
+    let ts = to_db(now);
+    let mut stmt = conn.prepare(
+        "SELECT id, client_id, recipient, coalesce(subject, ''), body, html_body, idempotency_key, attempts
+         FROM outbox
+         WHERE channel = 'email' AND status IN ('pending', 'sending') AND next_attempt_at <= ?1
+         ORDER BY next_attempt_at, id LIMIT ?2",
+    )?;
+    let due = stmt
+        .query_map(params![ts, limit], |r| {
+            Ok(ClaimedEmail {
+                id: r.get(0)?,
+                client_id: r.get(1)?,
+                recipient: r.get(2)?,
+                subject: r.get(3)?,
+                body: r.get(4)?,
+                html_body: r.get(5)?,
+                idempotency_key: r.get(6)?,
+                attempts: r.get(7)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let lease_until = to_db(now + lease);
+    let mut items = Vec::new();
+    let mut failed = 0;
+    for mut item in due {
+        if item.attempts >= max_attempts {
+            mark_email_failed(
+                conn,
+                item.id,
+                &format!("gave up after {} attempts", item.attempts),
+            )?;
+            failed += 1;
+            continue;
+        }
+        conn.execute(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
+            params![item.id, lease_until],
+        )?;
+        item.attempts += 1;
+        items.push(item);
+    }
+    Ok((items, failed))
+}
+
+pub fn mark_email_sent(
+    conn: &Connection,
+    id: i64,
+    provider_id: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE outbox SET status = 'sent', provider_id = ?2, last_error = NULL, sent_at = ?3 WHERE id = ?1",
+        params![id, provider_id, to_db(now)],
+    )?;
+    Ok(())
+}
+
+pub fn mark_email_retry(
+    conn: &Connection,
+    id: i64,
+    error: &str,
+    next_at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE outbox SET status = 'pending', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+        params![id, error, to_db(next_at)],
+    )?;
+    Ok(())
+}
+
+pub fn mark_email_failed(conn: &Connection, id: i64, error: &str) -> Result<(), AppError> {
+    conn.execute(
+        "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1",
+        params![id, error],
+    )?;
+    Ok(())
+}

@@ -22,11 +22,28 @@ async fn live() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-async fn health(State(state): State<AppState>) -> Response {
+/// How long a database check result is reused: probes more frequent than this
+/// (load balancers, monitoring at high rates) do not each cost a query.
+const CHECK_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+async fn db_check(state: &AppState) -> (bool, f64) {
+    let cached = state.health_check.lock().ok().and_then(|g| *g);
+    if let Some((at, ok, ms)) = cached
+        && at.elapsed() < CHECK_EVERY
+    {
+        return (ok, ms);
+    }
     let t0 = Instant::now();
-    let db_result = state.db.read(db::status::ping).await;
-    let latency_ms = t0.elapsed().as_secs_f64() * 1000.0;
-    let ok = db_result.is_ok();
+    let ok = state.db.read(db::status::ping).await.is_ok();
+    let ms = t0.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(mut g) = state.health_check.lock() {
+        *g = Some((Instant::now(), ok, ms));
+    }
+    (ok, ms)
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let (ok, latency_ms) = db_check(&state).await;
     let providers = state.config.providers();
     let body = json!({
         "status": if ok { "ok" } else { "unavailable" },

@@ -48,6 +48,8 @@ pub struct Call<'a> {
     /// The `turn` our action URL carried: which answer this request follows.
     pub turn: Option<i64>,
     pub is_test: bool,
+    /// The public dashboard URL, for links in the owner's emails.
+    pub dashboard: &'a str,
 }
 
 fn range_text(lang: Lang, r: &crate::scheduling::TimeRange) -> String {
@@ -322,15 +324,28 @@ fn notify_voicemail(
         )?;
     }
     if let Some(email) = s.owner_email.as_deref() {
+        let lang = db::billing::account(conn, client)?
+            .map(|a| a.language)
+            .unwrap_or_else(|| "en".into());
+        let mail = crate::emails::render(
+            &crate::emails::Template::VoicemailReceived {
+                from: &from,
+                seconds: duration,
+                transcription: None,
+                recording: url,
+                dashboard: call.dashboard,
+            },
+            &lang,
+        );
         outbox::enqueue(
             conn,
             &outbox::NewItem {
                 client_id: Some(client),
                 channel: outbox::Channel::Email,
                 recipient: email,
-                subject: Some(&format!("New voicemail from {from}")),
-                body: &text,
-                html_body: None,
+                subject: Some(&mail.subject),
+                body: &mail.text,
+                html_body: Some(&mail.html),
                 idempotency_key: &format!("voicemail-email:{}", call.call_sid),
             },
             now,

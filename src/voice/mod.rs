@@ -10,4 +10,8 @@ pub mod flow;
 pub mod lang;
 pub mod readback;
 pub mod render;
+pub mod tts;
 pub mod twiml;
+
+#[cfg(test)]
+mod fuzz_tests;

@@ -40,7 +40,8 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize, Default)]
 struct Params {
     done: Option<String>,
-    paid: Option<String>,
+    /// Stripe Checkout sends the owner back with `success` or `cancelled`.
+    checkout: Option<String>,
 }
 
 struct Data {
@@ -257,10 +258,14 @@ fn page(l: Lang, v: &Viewer, state: &AppState, d: &Data, e: &Errors, done: Optio
 async fn show(State(state): State<AppState>, v: Viewer, Query(p): Query<Params>) -> PageResult {
     let l = v.lang;
     let d = load(&state, &v).await?;
-    let done = match (p.done.as_deref(), p.paid.as_deref()) {
-        (_, Some(_)) => Some(l.t(
+    let done = match (p.done.as_deref(), p.checkout.as_deref()) {
+        (_, Some("success")) => Some(l.t(
             "Thank you! Your payment is being confirmed; the balance updates in a moment.",
             "¡Gracias! Su pago se está confirmando; el saldo se actualiza en un momento.",
+        )),
+        (_, Some(_)) => Some(l.t(
+            "The payment was cancelled; nothing was charged.",
+            "El pago se canceló; no se cobró nada.",
         )),
         (Some("auto"), _) => Some(l.t("Auto-reload saved.", "Recarga automática guardada.")),
         _ => None,
@@ -268,15 +273,22 @@ async fn show(State(state): State<AppState>, v: Viewer, Query(p): Query<Params>)
     Ok(page(l, &v, &state, &d, &Errors::default(), done).into_response())
 }
 
-/// What an in-process call to the billing API answered.
-enum Api {
+/// What an in-process call to the API answered.
+pub(super) enum Api {
     Ok(Value),
     /// The route is not on this server (the billing module is not installed).
     Missing,
     Refused(u16, String),
 }
 
-async fn call_api(state: &AppState, v: &Viewer, path: &str, body: Value) -> Result<Api, AppError> {
+/// Calls one of the JSON API's routes in-process with the owner's session, so
+/// the page applies exactly the API's rules (billing, number provisioning).
+pub(super) async fn call_api(
+    state: &AppState,
+    v: &Viewer,
+    path: &str,
+    body: Value,
+) -> Result<Api, AppError> {
     let app = crate::http::api::router().with_state(state.clone());
     let req = Request::builder()
         .method(Method::POST)
@@ -377,7 +389,9 @@ async fn top_up(
         {
             Api::Ok(body) => checkout_url(&body).ok_or_else(|| Errors::general(not_configured(l))),
             Api::Missing => Err(Errors::general(not_configured(l))),
-            Api::Refused(503, _) => Err(Errors::general(not_configured(l))),
+            Api::Refused(503, _) if state.config.stripe.is_none() => {
+                Err(Errors::general(not_configured(l)))
+            }
             Api::Refused(_, m) => Err(Errors::general(m)),
         },
     };

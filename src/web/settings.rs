@@ -282,6 +282,16 @@ fn page(
                 (Input::new("number", l.t("Your Twilio number", "Su número de Twilio"), val("number", "number", s.ringlypro_number.as_deref().map(phone).unwrap_or_default())).kind("tel").errors(err("number")))
                 button type="submit" { (l.t("Attach number", "Agregar número")) }
             }
+            h3 { (l.t("Or get a new number", "O consiga un número nuevo")) }
+            form method="post" action="/settings/provision" hx-post="/settings/provision" hx-target="#provision-result" hx-disabled-elt="find button" {
+                (csrf(&v.csrf))
+                div.inline {
+                    (Input::new("areaCode", l.t("Area code", "Código de área"), val("provision", "areaCode", String::new())).inputmode("numeric").placeholder("415").errors(err("provision")))
+                    button.secondary type="submit" { (l.t("Get a number", "Conseguir número")) }
+                }
+                p.hint.htmx-indicator role="status" { (l.t("Buying the number and pointing it at this server… this takes a few seconds.", "Comprando el número y apuntándolo a este servidor… tarda unos segundos.")) }
+            }
+            div #provision-result aria-live="polite" { @if is("provision") { (form_errors(l, err("provision"))) } }
             h3 #forwarding { (l.t("Forward your business line", "Desviar su línea del negocio")) }
             form method="get" action="/settings#forwarding" {
                 div.inline {
@@ -646,8 +656,10 @@ async fn save(
     State(state): State<AppState>,
     v: Viewer,
     Path(section): Path<String>,
+    headers_in: HeaderMap,
     Form(f): Form,
 ) -> PageResult {
+    let htmx = headers_in.contains_key("hx-request");
     let l = v.lang;
     let client = v.client_id();
     let mut headers = HeaderMap::new();
@@ -658,6 +670,27 @@ async fn save(
             .write(move |c| db::settings::set_ics_token(c, client, None))
             .await
             .map(|_| "feed"),
+        "provision" => {
+            let code = f.raw("areaCode").trim().to_string();
+            match super::billing::call_api(
+                &state,
+                &v,
+                "/client/provision-number",
+                serde_json::json!({ "areaCode": code }),
+            )
+            .await?
+            {
+                super::billing::Api::Ok(_) => Ok("number"),
+                super::billing::Api::Missing => Err(AppError::ServiceUnavailable(
+                    l.t(
+                        "Buying numbers is not available on this server.",
+                        "Comprar números no está disponible en este servidor.",
+                    )
+                    .into(),
+                )),
+                super::billing::Api::Refused(_, m) => Err(AppError::validation("areaCode", m)),
+            }
+        }
         "number" => match f.opt("number") {
             None => Err(AppError::validation(
                 "number",
@@ -722,6 +755,7 @@ async fn save(
             let anchor = match section.as_str() {
                 "feed-off" => "feed",
                 "credentials" => "account",
+                "provision" => "number",
                 s => s,
             };
             Ok((
@@ -732,6 +766,9 @@ async fn save(
         }
         Err(e) => {
             let errors = Errors::from_app(field_for(&section, e), &[])?;
+            if htmx {
+                return Ok(form_errors(l, &errors).into_response());
+            }
             let d = load(&state, &v).await?;
             let retry = Retry {
                 section: &section,

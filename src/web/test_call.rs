@@ -207,6 +207,7 @@ async fn run_turn(
     let now = state.clock.now();
     let started = std::time::Instant::now();
     let key = crate::auth::random_hex(16);
+    let dashboard = state.config.frontend_url.clone();
     state
         .db
         .write(move |c| {
@@ -228,6 +229,7 @@ async fn run_turn(
                 request_key: key,
                 turn: None,
                 is_test: true,
+                dashboard: &dashboard,
             };
             let event = match &turn {
                 Turn::Start(lang) => Event::Start { lang: *lang },

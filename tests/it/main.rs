@@ -5,8 +5,11 @@ mod common;
 
 mod auth;
 mod bad_input;
+mod billing;
 mod calls;
+mod crash;
 mod crm;
+mod fuzz;
 mod messages;
 mod nlu_cli;
 mod ops;

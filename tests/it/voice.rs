@@ -186,6 +186,17 @@ fn english_caller_books_with_natural_phrasing() {
         [],
     );
     assert_eq!(sms, 1);
+    // The owner gets an email about the booking the receptionist took.
+    let (subject, body): (String, String) = shop.s.sql(|c| {
+        c.query_row(
+            "SELECT subject, body FROM outbox WHERE channel = 'email' AND recipient = 'voice@example.com' AND subject LIKE 'New appointment%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    });
+    assert!(subject.contains("Ada Lovelace"), "{subject}");
+    assert!(body.contains(&code), "{body}");
     let r = c.say("No, that's all, thanks.");
     assert!(r.contains("<Hangup/>"));
     // Every turn is in the transcript, with server time.
@@ -734,4 +745,287 @@ fn a_restart_in_the_middle_of_a_call_loses_nothing() {
         "the call continues where it was: {}",
         r3.body
     );
+}
+
+fn tts_shop(
+    fake_tts: &crate::common::fake_elevenlabs::FakeElevenLabs,
+    timeout_ms: u64,
+) -> (TestServer, FakeTwilio) {
+    let fake = FakeTwilio::start();
+    let api = fake.url();
+    let tts = fake_tts.url();
+    let s = TestServer::start_with(move |c| {
+        c.twilio = Some(ringlypro::config::Twilio {
+            account_sid: crate::common::fake_twilio::ACCOUNT_SID.into(),
+            auth_token: crate::common::fake_twilio::AUTH_TOKEN.into(),
+            phone_number: None,
+            messaging_service_sid: None,
+        });
+        c.twilio_api_base = api;
+        c.webhook_base_url = Some(WEBHOOK_BASE.into());
+        c.outbox_poll_ms = 0;
+        c.elevenlabs_api_key = Some(crate::common::fake_elevenlabs::API_KEY.into());
+        c.elevenlabs_api_base = tts;
+        c.tts_timeout_ms = timeout_ms;
+    });
+    s.clock.set(at("2027-01-04T15:00:00Z"));
+    let a = s.register("tts@example.com");
+    s.set_number(a.client_id, NUMBER);
+    (s, fake)
+}
+
+#[test]
+fn elevenlabs_audio_is_played_cached_and_served_safely() {
+    let fake_tts = crate::common::fake_elevenlabs::FakeElevenLabs::start();
+    let (s, _fake) = tts_shop(&fake_tts, 3000);
+    let c = Caller::dial(&s, "+15555550150", "/voice/rachel/");
+    assert!(
+        c.last.contains("<Play>") && !c.last.contains("<Say"),
+        "{}",
+        c.last
+    );
+    let i = c.last.find("/audio/").unwrap();
+    let path = &c.last[i..c.last[i..].find("</Play>").unwrap() + i];
+    let audio = request(&s.agent, "GET", &s.url(path), &[], None);
+    assert_eq!(audio.status, 200);
+    assert_eq!(audio.header("content-type"), Some("audio/mpeg"));
+    let reqs = fake_tts.requests();
+    assert_eq!(reqs[0].0, ringlypro::providers::elevenlabs::VOICE_EN);
+    assert!(audio.body.starts_with("ID3fake") && audio.body.contains(&reqs[0].1));
+    // A second call uses the cache: no new request for the same sentence.
+    let n = fake_tts.requests().len();
+    let _ = Caller::dial(&s, "+15555550151", "/voice/rachel/");
+    assert_eq!(fake_tts.requests().len(), n);
+}
+
+#[test]
+fn a_hanging_tts_falls_back_to_say_within_the_deadline() {
+    let fake_tts = crate::common::fake_elevenlabs::FakeElevenLabs::start();
+    fake_tts.hang(true);
+    let (s, _fake) = tts_shop(&fake_tts, 300);
+    let t0 = std::time::Instant::now();
+    let c = Caller::dial(&s, "+15555550152", "/voice/rachel/");
+    let took = t0.elapsed();
+    assert!(
+        c.last.contains("<Say") && !c.last.contains("<Play>"),
+        "{}",
+        c.last
+    );
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "answered in {took:?} despite the hang"
+    );
+}
+
+#[test]
+fn provisioning_buys_a_configured_number_once_and_releases_what_it_cannot_keep() {
+    // Without Twilio: a clear 503.
+    let plain = TestServer::start();
+    let a = plain.register("noprov@example.com");
+    let r = plain.post("/api/client/provision-number", Some(&a.token), &json!({}));
+    assert_eq!(r.status, 503);
+    assert!(r.error_message().contains("Twilio is not configured"));
+
+    let fake = FakeTwilio::start();
+    let s = TestServer::with_twilio(&fake, 0);
+    let a = s.register("prov@example.com");
+    let r = s.post(
+        "/api/client/provision-number",
+        Some(&a.token),
+        &json!({"areaCode": "415"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["data"]["ringlyproNumber"], "+14153007000");
+    let form = &fake.bought()[0];
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    assert_eq!(
+        get("VoiceUrl"),
+        Some("https://hooks.ringlypro.test/voice/rachel/")
+    );
+    assert_eq!(
+        get("VoiceFallbackUrl"),
+        Some("https://hooks.ringlypro.test/voice/fallback")
+    );
+    assert_eq!(
+        get("SmsUrl"),
+        Some("https://hooks.ringlypro.test/webhook/twilio/sms")
+    );
+    assert_eq!(
+        get("StatusCallback"),
+        Some("https://hooks.ringlypro.test/webhook/twilio/status")
+    );
+    assert_eq!(
+        s.get("/api/client/settings", Some(&a.token)).json()["data"]["ringlyproNumber"],
+        "+14153007000"
+    );
+    // Already has one: refused before buying anything.
+    assert_eq!(
+        s.post("/api/client/provision-number", Some(&a.token), &json!({}))
+            .status,
+        409
+    );
+    assert_eq!(fake.bought().len(), 1);
+    // No numbers in that area code: a clear message.
+    let b = s.register("prov2@example.com");
+    let r = s.post(
+        "/api/client/provision-number",
+        Some(&b.token),
+        &json!({"areaCode": "999"}),
+    );
+    assert_eq!(r.status, 503);
+    assert!(r.error_message().contains("area code 999"));
+    assert_eq!(
+        s.post(
+            "/api/client/provision-number",
+            Some(&b.token),
+            &json!({"areaCode": "12"})
+        )
+        .status,
+        400
+    );
+    // Bought but cannot be kept (another business holds that number here): released.
+    let r = s.post(
+        "/api/client/provision-number",
+        Some(&b.token),
+        &json!({"areaCode": "415"}),
+    );
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert_eq!(
+        fake.released().len(),
+        1,
+        "the paid number is released, not leaked"
+    );
+}
+
+/// Runs `ringlypro simulate-call` with `lines` as the caller's script.
+fn simulate(cwd: &std::path::Path, base: &str, from: &str, lang: &str, lines: &[&str]) -> String {
+    use std::io::Write;
+    let mut child = bare_command(cwd)
+        .args([
+            "simulate-call",
+            "--url",
+            base,
+            "--to",
+            NUMBER,
+            "--from",
+            from,
+            "--lang",
+            lang,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.join("\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn simulate_call_books_moves_and_cancels_in_both_languages_on_a_zero_config_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bare_command(dir.path())
+        .args([
+            "tenant",
+            "create",
+            "--name",
+            "Bright Smiles",
+            "--phone",
+            "555-212-0987",
+            "--number",
+            NUMBER,
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // Open every day so the script works whatever day CI runs on.
+    let db = dir.path().join("ringlypro-data/ringlypro.db");
+    let conn = ringlypro::db::open_connection(&db).unwrap();
+    let all_day = r#"{"mon":[["08:00","20:00"]],"tue":[["08:00","20:00"]],"wed":[["08:00","20:00"]],"thu":[["08:00","20:00"]],"fri":[["08:00","20:00"]],"sat":[["08:00","20:00"]],"sun":[["08:00","20:00"]]}"#;
+    conn.execute(
+        "UPDATE clients SET business_hours = ?1, min_notice_minutes = 0",
+        [all_day],
+    )
+    .unwrap();
+    drop(conn);
+    let p = Proc::serve(bare_command(dir.path()));
+    let booked = simulate(
+        dir.path(),
+        &p.base,
+        "+15555550160",
+        "en",
+        &[
+            "#1",
+            "I'd like to book an appointment in 3 days at 11 am",
+            "My name is Ada Lovelace",
+            "yes",
+            "yes",
+            "no",
+        ],
+    );
+    assert!(booked.contains("You're all set"), "{booked}");
+    assert!(
+        booked.contains("ms)"),
+        "server time per turn is shown: {booked}"
+    );
+    let moved = simulate(
+        dir.path(),
+        &p.base,
+        "+15555550160",
+        "es",
+        &[
+            "Quiero cambiar mi cita",
+            "sí",
+            "en 4 días a las 10 de la mañana",
+            "sí",
+            "no",
+        ],
+    );
+    assert!(moved.contains("Listo, su cita quedó para"), "{moved}");
+    let cancelled = simulate(
+        dir.path(),
+        &p.base,
+        "+15555550160",
+        "en",
+        &["#1", "I need to cancel my appointment", "yes", "yes", "no"],
+    );
+    assert!(
+        cancelled.contains("Your appointment is cancelled"),
+        "{cancelled}"
+    );
+    let conn = ringlypro::db::open_read_only(&db).unwrap();
+    let (status, time): (String, String) = conn
+        .query_row(
+            "SELECT status, appointment_time FROM appointments",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!((status.as_str(), time.as_str()), ("cancelled", "10:00"));
+    // And a Spanish booking from the start.
+    let es = simulate(
+        dir.path(),
+        &p.base,
+        "+15555550161",
+        "es",
+        &[
+            "Quisiera una cita en 5 días a las tres de la tarde",
+            "Me llamo Inés Peña",
+            "sí",
+            "sí",
+            "no",
+        ],
+    );
+    assert!(es.contains("Su cita está reservada"), "{es}");
 }

@@ -896,3 +896,58 @@ fn pwa_files_assets_and_spanish() {
             .any(|(k, v)| k == "set-cookie" && v.starts_with("ringlypro_lang=es"))
     );
 }
+
+#[test]
+fn top_up_from_the_billing_page_goes_to_stripe_checkout() {
+    use crate::common::fake_stripe::{self, FakeStripe};
+    let fake = FakeStripe::start();
+    let url = fake.url();
+    let s = TestServer::start_with(move |c| {
+        c.stripe = Some(ringlypro::config::Stripe {
+            secret_key: fake_stripe::SECRET_KEY.into(),
+            publishable_key: Some(fake_stripe::PUBLISHABLE_KEY.into()),
+            webhook_secret: Some(fake_stripe::WEBHOOK_SECRET.into()),
+        });
+        c.stripe_api_base = url;
+    });
+    let (web, a) = Web::signed_in(&s, "topup@example.com");
+    let page = web.get("/billing").body;
+    assert!(!page.contains("Top-ups are not configured"));
+    // With htmx: the browser is sent to Stripe's page.
+    let r = request(
+        &web.agent,
+        "POST",
+        &s.url("/billing/top-up"),
+        &[
+            ("cookie", &web.cookie),
+            ("x-csrf-token", &web.csrf),
+            ("hx-request", "true"),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ],
+        Some(b"amount=25"),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let to = r
+        .header("hx-redirect")
+        .expect("sent to checkout")
+        .to_string();
+    assert!(to.starts_with("http"), "{to}");
+    let sessions = fake.requests("/v1/checkout/sessions");
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(
+        sessions[0].field("line_items[0][price_data][unit_amount]"),
+        Some("2500")
+    );
+    let pending: i64 = s.scalar(
+        "SELECT count(*) FROM payments WHERE client_id = ?1 AND status = 'pending'",
+        [a.client_id],
+    );
+    assert_eq!(pending, 1);
+    // Without JavaScript: a page with the link to Stripe.
+    let r = web.post("/billing/top-up", &[("custom", "40")]);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Open Stripe"));
+    // Back from Stripe.
+    let r = web.get("/billing?checkout=success");
+    assert!(r.body.contains("Thank you"));
+}

@@ -233,6 +233,7 @@ pub async fn register_account(
         owner_email: Some(email.as_str().to_string()),
         ringlypro_number: None,
     };
+    let dashboard = state.config.frontend_url.clone();
     let user_id = state
         .db
         .write(move |c| {
@@ -244,7 +245,7 @@ pub async fn register_account(
                 ));
             }
             let client_id = db::clients::insert(c, &new_client, now)?;
-            db::auth::insert(
+            let user_id = db::auth::insert(
                 c,
                 &db::auth::NewUser {
                     client_id,
@@ -258,7 +259,29 @@ pub async fn register_account(
                     terms_accepted: true,
                 },
                 now,
-            )
+            )?;
+            let welcome = crate::emails::render(
+                &crate::emails::Template::Welcome {
+                    name: first_name.as_deref(),
+                    business: &new_client.business_name,
+                    dashboard: &dashboard,
+                },
+                &language,
+            );
+            outbox::enqueue(
+                c,
+                &outbox::NewItem {
+                    client_id: Some(client_id),
+                    channel: outbox::Channel::Email,
+                    recipient: email.as_str(),
+                    subject: Some(&welcome.subject),
+                    body: &welcome.text,
+                    html_body: Some(&welcome.html),
+                    idempotency_key: &format!("welcome:{client_id}"),
+                },
+                now,
+            )?;
+            Ok(user_id)
         })
         .await?;
     let (u, client) = account(state, user_id).await?;
@@ -612,7 +635,10 @@ pub async fn reset_link(
     let (uid, cid) = (user.user_id(), user.client_id());
     let token = random_token(32);
     let link = format!("{}/reset-password?token={token}", state.config.frontend_url);
-    let (subject, body) = reset_email_text(&user.language, &link);
+    let email = crate::emails::render(
+        &crate::emails::Template::PasswordReset { link: &link },
+        &user.language,
+    );
     let hash = sha256_hex(&token);
     let recipient = user.email.clone();
     state
@@ -631,9 +657,9 @@ pub async fn reset_link(
                     client_id: Some(cid),
                     channel: outbox::Channel::Email,
                     recipient: &recipient,
-                    subject: Some(&subject),
-                    body: &body,
-                    html_body: None,
+                    subject: Some(&email.subject),
+                    body: &email.text,
+                    html_body: Some(&email.html),
                     idempotency_key: &format!("password-reset:{hash}"),
                 },
                 now,
@@ -642,25 +668,6 @@ pub async fn reset_link(
         })
         .await?;
     Ok(link)
-}
-
-/// The reset email in the user's language.
-pub fn reset_email_text(lang: &str, link: &str) -> (String, String) {
-    if lang == "es" {
-        (
-            "Restablezca su contraseña de RinglyPro".into(),
-            format!(
-                "Hola:\n\nRecibimos una solicitud para restablecer su contraseña. Abra este enlace en la próxima hora:\n\n{link}\n\nSi no la solicitó, ignore este mensaje; su contraseña no cambia.\n"
-            ),
-        )
-    } else {
-        (
-            "Reset your RinglyPro password".into(),
-            format!(
-                "Hello,\n\nWe received a request to reset your password. Open this link within the next hour:\n\n{link}\n\nIf you did not ask for this, ignore this email; your password stays the same.\n"
-            ),
-        )
-    }
 }
 
 fn reset_token_error(state: ResetToken) -> AppError {

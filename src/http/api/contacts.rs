@@ -86,11 +86,24 @@ fn list_query(p: ListParams) -> Result<contacts::ListQuery, AppError> {
     })
 }
 
+/// The list answer, serialised straight from the rows (no intermediate JSON tree).
+#[derive(serde::Serialize)]
+struct ListAnswer {
+    success: bool,
+    data: ListData,
+}
+
+#[derive(serde::Serialize)]
+struct ListData {
+    contacts: Vec<contacts::Contact>,
+    pagination: Value,
+}
+
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<ListAnswer>, AppError> {
     let q = list_query(p)?;
     let client = user.client_id();
     let (page, limit) = (q.page, q.limit);
@@ -98,10 +111,13 @@ async fn list(
         .db
         .read(move |c| contacts::list(c, client, &q))
         .await?;
-    Ok(Json(json!({
-        "success": true,
-        "data": { "contacts": rows, "pagination": pagination(page, limit, total, "totalContacts") },
-    })))
+    Ok(Json(ListAnswer {
+        success: true,
+        data: ListData {
+            contacts: rows,
+            pagination: pagination(page, limit, total, "totalContacts"),
+        },
+    }))
 }
 
 async fn search(

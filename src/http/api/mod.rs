@@ -4,6 +4,7 @@ pub mod appointments;
 pub mod auth;
 pub mod calls;
 pub mod contacts;
+pub mod credits;
 pub mod dashboard;
 pub mod input;
 pub mod messages;
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(calls::router())
         .merge(contacts::router())
+        .merge(credits::router())
         .merge(dashboard::router())
         .merge(messages::router())
         .merge(settings::router())

@@ -23,6 +23,10 @@ pub fn router() -> Router<AppState> {
             "/client/calendar-feed",
             get(feed).post(regenerate_feed).delete(revoke_feed),
         )
+        .route(
+            "/client/provision-number",
+            axum::routing::post(provision_number),
+        )
 }
 
 async fn get_settings(
@@ -395,4 +399,107 @@ async fn revoke_feed(
     Ok(Json(
         json!({ "success": true, "message": "The calendar link no longer works." }),
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ProvisionBody {
+    area_code: Option<String>,
+}
+
+/// `POST /api/client/provision-number`: buys a local Twilio number pointed at
+/// our webhooks and attaches it to the business. A number bought but not kept
+/// (the business already has one, or saving fails) is released at once.
+async fn provision_number(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, AppError> {
+    let area = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        crate::http::extract::parse_json::<ProvisionBody>(&body)?.area_code
+    };
+    let area = match area.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(a)
+            if a.len() == 3
+                && a.bytes().all(|b| b.is_ascii_digit())
+                && !a.starts_with(['0', '1']) =>
+        {
+            Some(a.to_string())
+        }
+        Some(_) => {
+            return Err(AppError::validation(
+                "areaCode",
+                "areaCode must be 3 digits, like 415",
+            ));
+        }
+        None => None,
+    };
+    let Some(numbers) = state.providers.numbers.clone() else {
+        return Err(AppError::ServiceUnavailable(
+            "Twilio is not configured on this server: set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or attach an existing number with `ringlypro tenant set-number`.".into(),
+        ));
+    };
+    let Some(base) = state.config.webhook_base_url.clone() else {
+        return Err(AppError::ServiceUnavailable("Set WEBHOOK_BASE_URL to this server's public address first, so Twilio knows where to send calls.".into()));
+    };
+    let client = user.client_id();
+    if state
+        .db
+        .read(move |c| crate::db::numbers::number_of(c, client))
+        .await?
+        .is_some()
+    {
+        return Err(AppError::conflict(
+            "This business already has a number. Detach it first to get a new one.",
+            None,
+        ));
+    }
+    let hooks = crate::providers::twilio_numbers::Hooks {
+        voice_url: format!("{base}/voice/rachel/"),
+        voice_fallback_url: format!("{base}/voice/fallback"),
+        sms_url: format!("{base}/webhook/twilio/sms"),
+        status_callback: format!("{base}/webhook/twilio/status"),
+    };
+    let buyer = numbers.clone();
+    let bought = tokio::task::spawn_blocking(move || buyer.buy(area.as_deref(), &hooks))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(|m| {
+            AppError::ServiceUnavailable(format!("Could not get a number from Twilio: {m}"))
+        })?;
+    let (num, sid, now) = (bought.number.clone(), bought.sid.clone(), state.clock.now());
+    let saved = state
+        .db
+        .write(move |c| {
+            let e164 = crate::domain::E164::parse(&num)
+                .map_err(|m| AppError::internal(format!("Twilio returned {num}: {m}")))?;
+            if crate::db::numbers::number_of(c, client)?.is_some() {
+                return Err(AppError::conflict(
+                    "This business already has a number.",
+                    None,
+                ));
+            }
+            crate::db::clients::set_number(c, client, Some(&e164), now)?;
+            c.execute(
+                "UPDATE clients SET twilio_number_sid = ?2 WHERE id = ?1",
+                rusqlite::params![client.get(), sid],
+            )?;
+            Ok(e164.as_str().to_string())
+        })
+        .await;
+    match saved {
+        Ok(number) => Ok(Json(
+            json!({ "success": true, "message": "Your new number is ready.", "data": { "ringlyproNumber": number, "twilioNumberSid": bought.sid } }),
+        )),
+        Err(e) => {
+            let sid = bought.sid.clone();
+            let released = tokio::task::spawn_blocking(move || numbers.release(&sid)).await;
+            if !matches!(released, Ok(Ok(()))) {
+                tracing::error!(sid = %bought.sid, "could not release a number we could not keep; release it in the Twilio console");
+            }
+            Err(e)
+        }
+    }
 }

@@ -80,6 +80,7 @@ pub async fn status(
         }
     }
     let sid_for_log = call_sid.clone();
+    let dashboard = state.config.frontend_url.clone();
     let recorded = state
         .db
         .write(move |c| {
@@ -119,6 +120,7 @@ pub async fn status(
                     client,
                     &call_sid,
                     rec.duration_secs,
+                    &dashboard,
                     now,
                 )?;
                 calls::mark_billed(c, client, rec.call_id)?;

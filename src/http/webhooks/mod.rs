@@ -3,9 +3,12 @@
 //! errors included: a client error keeps its 4xx status with `<Response/>`, a
 //! server fault is logged and answered `<Response/>` (never a JSON 500).
 //! The tenant comes from the number Twilio was called or texted on, nothing else.
+//! Stripe's webhook (`stripe`) lives under `/api/credits` on the original's paths
+//! and answers JSON.
 
 pub mod calls;
 pub mod sms;
+pub mod stripe;
 pub mod twilio;
 pub mod voice;
 

@@ -2,6 +2,8 @@
 //! (delivery status of one we sent). Inbound texts are stored once per Twilio sid,
 //! so a retried webhook stores nothing new and gets the same answer; keywords
 //! (STOP/START/HELP, C/R to a reminder) act for the tenant that owns the `To` number.
+//! A status of `sent` or `delivered` bills the outbound message once, in the
+//! same transaction (the message's `billed` flag and the ledger key `sms:<id>`).
 
 use super::twilio::TwilioRequest;
 use super::{WebhookError, optional, required, sid};
@@ -162,6 +164,7 @@ pub async fn status(
     let now = state.clock.now();
     let sid_for_log = message_sid.clone();
     let status_for_log = status.clone();
+    let dashboard = state.config.frontend_url.clone();
     let result = state
         .db
         .write(move |c| {
@@ -175,14 +178,16 @@ pub async fn status(
                     now,
                 )
             };
-            match (apply(c)?, message_id) {
+            let r = match (apply(c)?, message_id) {
                 (messages::StatusUpdate::UnknownSid, Some(id))
                     if messages::adopt_sid(c, id, &message_sid)? =>
                 {
-                    apply(c)
+                    apply(c)?
                 }
-                (r, _) => Ok(r),
-            }
+                (r, _) => r,
+            };
+            crate::billing::ledger::charge_sms(c, &message_sid, &dashboard, now)?;
+            Ok(r)
         })
         .await?;
     match result {

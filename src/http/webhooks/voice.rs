@@ -129,6 +129,7 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
     let client = owner.client_id;
     let now = state.clock.now();
     let to_s = to.as_str().to_string();
+    let dashboard = state.config.frontend_url.clone();
     let lang_hint = match kind {
         Kind::Entry(l) => l,
         _ => None,
@@ -146,6 +147,7 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
                 request_key: key,
                 turn,
                 is_test,
+                dashboard: &dashboard,
             };
             let event = match kind {
                 Kind::Entry(lang) => Event::Start { lang },
@@ -162,7 +164,14 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
         })
         .await;
     match result {
-        Ok(twiml) => xml(twiml, StatusCode::OK),
+        Ok(twiml) => {
+            let twiml = if state.providers.tts.is_some() {
+                with_voices(&state, client, twiml).await
+            } else {
+                twiml
+            };
+            xml(twiml, StatusCode::OK)
+        }
         Err(AppError::Forbidden(m)) => {
             tracing::warn!(reason = %m, "voice webhook refused");
             xml(Twiml::empty().render(), StatusCode::FORBIDDEN)
@@ -172,6 +181,25 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
             xml(engine::apology(lang_hint), StatusCode::OK)
         }
     }
+}
+
+/// Applies ElevenLabs audio with the tenant's chosen voices.
+async fn with_voices(state: &AppState, client: crate::domain::ClientId, twiml: String) -> String {
+    let voices = state
+        .db
+        .read(move |c| db::settings::get(c, client))
+        .await
+        .map(|s| (s.voice_en, s.voice_es))
+        .unwrap_or_default();
+    let voices = crate::voice::tts::Voices {
+        en: voices
+            .0
+            .unwrap_or_else(|| crate::providers::elevenlabs::VOICE_EN.into()),
+        es: voices
+            .1
+            .unwrap_or_else(|| crate::providers::elevenlabs::VOICE_ES.into()),
+    };
+    crate::voice::tts::apply(state, &voices, twiml).await
 }
 
 #[derive(Clone, Copy)]

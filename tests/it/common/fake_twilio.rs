@@ -43,6 +43,10 @@ struct Inner {
     fail_next: VecDeque<u16>,
     by_token: HashMap<String, Value>,
     created: Vec<Value>,
+    /// Numbers bought: the form of each IncomingPhoneNumbers request.
+    bought: Vec<Vec<(String, String)>>,
+    /// Sids of numbers released.
+    released: Vec<String>,
 }
 
 type Shared = Arc<Mutex<Inner>>;
@@ -147,7 +151,67 @@ async fn create_message(
     (status, resp).into_response()
 }
 
+/// `GET …/AvailablePhoneNumbers/US/Local.json`: one number, none for area code 999.
+async fn available(
+    State(inner): State<Shared>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> impl IntoResponse {
+    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(expected_auth().as_str())
+    {
+        return twilio_error(401, 20003, "Authenticate").into_response();
+    }
+    let _ = inner;
+    let list = if q.get("AreaCode").map(String::as_str) == Some("999") {
+        json!([])
+    } else {
+        let area = q.get("AreaCode").cloned().unwrap_or_else(|| "555".into());
+        json!([{ "phone_number": format!("+1{area}3007000"), "friendly_name": "(555) 300-7000" }])
+    };
+    axum::Json(json!({ "available_phone_numbers": list, "uri": "/2010-04-01/Accounts/x/AvailablePhoneNumbers/US/Local.json" })).into_response()
+}
+
+/// `POST …/IncomingPhoneNumbers.json`: buys the number (records the webhook URLs).
+async fn buy(State(inner): State<Shared>, body: Bytes) -> impl IntoResponse {
+    let form = ringlypro::http::webhooks::twilio::parse_form(&body).unwrap_or_default();
+    let number = form
+        .iter()
+        .find(|(k, _)| k == "PhoneNumber")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let mut g = inner.lock().unwrap();
+    g.bought.push(form);
+    let sid = format!("PN{:032}", g.bought.len());
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({ "sid": sid, "phone_number": number, "account_sid": ACCOUNT_SID })),
+    )
+}
+
+/// `DELETE …/IncomingPhoneNumbers/{sid}.json`: releases a number.
+async fn release(
+    State(inner): State<Shared>,
+    Path((_account, file)): Path<(String, String)>,
+) -> StatusCode {
+    inner
+        .lock()
+        .unwrap()
+        .released
+        .push(file.trim_end_matches(".json").to_string());
+    StatusCode::NO_CONTENT
+}
+
 impl FakeTwilio {
+    /// Forms of the numbers bought, in order.
+    pub fn bought(&self) -> Vec<Vec<(String, String)>> {
+        self.inner.lock().unwrap().bought.clone()
+    }
+
+    /// Sids of the numbers released.
+    pub fn released(&self) -> Vec<String> {
+        self.inner.lock().unwrap().released.clone()
+    }
+
     pub fn start() -> Self {
         let inner: Shared = Arc::default();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind fake twilio");
@@ -158,6 +222,18 @@ impl FakeTwilio {
             .route(
                 "/2010-04-01/Accounts/{account}/Messages.json",
                 post(create_message),
+            )
+            .route(
+                "/2010-04-01/Accounts/{account}/AvailablePhoneNumbers/US/Local.json",
+                axum::routing::get(available),
+            )
+            .route(
+                "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers.json",
+                post(buy),
+            )
+            .route(
+                "/2010-04-01/Accounts/{account}/IncomingPhoneNumbers/{file}",
+                axum::routing::delete(release),
             )
             .with_state(inner.clone());
         let thread = std::thread::spawn(move || {

@@ -3,6 +3,10 @@
 
 #![allow(dead_code)]
 
+pub mod fake_elevenlabs;
+pub mod fake_sendgrid;
+pub mod fake_smtp;
+pub mod fake_stripe;
 pub mod fake_twilio;
 
 use ringlypro::app::Running;
@@ -97,6 +101,8 @@ pub fn test_config(dir: &Path) -> Config {
     c.login_rate_limit = 1000;
     c.register_rate_limit = 1000;
     c.reset_rate_limit = 1000;
+    // Tests run the billing job themselves (`TestServer::run_billing`).
+    c.auto_reload_poll_secs = 0;
     c
 }
 
@@ -190,6 +196,41 @@ impl TestServer {
         let conn = ringlypro::db::open_connection(&self.running.state.config.database_path)
             .expect("open db");
         f(&conn)
+    }
+}
+
+impl TestServer {
+    /// Every tenant's ledger sums to its balance and its debt.
+    pub fn assert_books_balance(&self) {
+        let bad = self.sql(|c| ringlypro::db::billing::verify(c).expect("verify"));
+        assert!(bad.is_empty(), "the ledger does not add up: {bad:?}");
+    }
+
+    /// One round of the billing job (auto-reload, month resets of paused tenants).
+    pub fn run_billing(&self) -> usize {
+        let state = self.running.state.clone();
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async move { ringlypro::billing::auto_reload::run_once(&state).await })
+    }
+}
+
+/// After every integration test, the books must add up.
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        // A test that replaced the database has nothing to check.
+        let path = &self.running.state.config.database_path;
+        let Ok(conn) = ringlypro::db::open_read_only(path) else {
+            return;
+        };
+        if let Ok(bad) = ringlypro::db::billing::verify(&conn) {
+            assert!(bad.is_empty(), "the ledger does not add up: {bad:?}");
+        }
     }
 }
 
