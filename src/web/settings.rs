@@ -275,7 +275,7 @@ fn page(
                 Some(n) => p { (l.t("Callers reach your receptionist at", "Los clientes llaman a su recepcionista al")) " " b { (phone(n)) } "." },
                 None => p.alert { (l.t("No RinglyPro number yet.", "Aún no hay número de RinglyPro.")) },
             }
-            p.muted { (l.t("Buy a number in your Twilio account (Voice and SMS), point its voice webhook to /voice/rachel/ and its messaging webhook to /webhook/twilio/sms on this server, then attach it here. Buying numbers from this page is not available yet.", "Compre un número en su cuenta de Twilio (voz y SMS), apunte su webhook de voz a /voice/rachel/ y el de mensajes a /webhook/twilio/sms de este servidor, y agréguelo aquí. Comprar números desde esta página aún no está disponible.")) }
+            p.muted { (l.t("Attach a number you already have at Twilio (point its voice webhook to /voice/rachel/ and its messaging webhook to /webhook/twilio/sms on this server), or get a new one below: it is bought and pointed here for you.", "Agregue un número que ya tenga en Twilio (con su webhook de voz en /voice/rachel/ y el de mensajes en /webhook/twilio/sms de este servidor), o consiga uno nuevo abajo: se compra y se configura por usted.")) }
             @if is("number") { (form_errors(l, err("number"))) }
             form method="post" action=(section_form("number")) {
                 (csrf(&v.csrf))
