@@ -145,6 +145,27 @@ impl AppState {
     }
 }
 
+/// First-run setup: while the database has no user, a fresh one-time setup
+/// token is made at every start (only its SHA-256 is stored, in
+/// `app_settings`); the dashboard's /setup asks for it, so a stranger who finds
+/// a fresh instance cannot claim it. Returns the token to print once.
+pub fn prepare_first_run(database: &Path) -> anyhow::Result<Option<String>> {
+    let conn = crate::db::open_connection(database)?;
+    if crate::db::auth::count(&conn).map_err(anyhow::Error::msg)? > 0 {
+        crate::db::app_settings::delete(&conn, crate::db::app_settings::SETUP_TOKEN_SHA256)
+            .map_err(anyhow::Error::msg)?;
+        return Ok(None);
+    }
+    let token = crate::auth::random_token(18);
+    crate::db::app_settings::set(
+        &conn,
+        crate::db::app_settings::SETUP_TOKEN_SHA256,
+        &crate::auth::sha256_hex(&token),
+    )
+    .map_err(anyhow::Error::msg)?;
+    Ok(Some(token))
+}
+
 /// Holds the data directory's lock for as long as a server runs, so `restore`
 /// (and a second server) can tell the database is in use.
 pub struct DataLock {
@@ -267,6 +288,8 @@ pub async fn shutdown_signal() {
 pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
+    /// The first-run setup token when the database had no user at start.
+    pub setup_token: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
 }
@@ -277,6 +300,7 @@ impl Running {
     pub fn start(mut config: Config, clock: SharedClock) -> anyhow::Result<Self> {
         config.ensure_jwt_secret()?;
         let db = Db::open(&config.database_path)?;
+        let setup_token = prepare_first_run(&config.database_path)?;
         let state = AppState::new(config, db, clock)?;
         let std_listener = std::net::TcpListener::bind(state.config.listen_addr())?;
         std_listener.set_nonblocking(true)?;
@@ -301,6 +325,7 @@ impl Running {
         Ok(Self {
             addr,
             state,
+            setup_token,
             stop: Some(tx),
             thread: Some(thread),
         })

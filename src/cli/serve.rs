@@ -1,5 +1,6 @@
 //! `ringlypro serve`: logging, the data directory and its lock, the database,
-//! then the HTTP server until SIGTERM/SIGINT.
+//! the first-run setup token (printed once while no account exists), then the
+//! HTTP server until SIGTERM/SIGINT.
 
 use crate::app::{AppState, DataLock, serve, shutdown_signal};
 use crate::clock::SystemClock;
@@ -47,6 +48,7 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
         .build()?;
     let result = rt.block_on(async move {
         let db = Db::open(&config.database_path)?;
+        let setup_token = crate::app::prepare_first_run(&config.database_path)?;
         let listen = config.listen_addr();
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
             anyhow::anyhow!("cannot listen on {listen}: {e} (set PORT or RINGLYPRO_HOST)")
@@ -65,6 +67,11 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             startup_ms = t0.elapsed().as_secs_f64() * 1000.0,
             "RinglyPro is ready: open http://{shown}/ for the dashboard"
         );
+        if let Some(token) = setup_token {
+            tracing::warn!(
+                "first-run setup: no account exists yet. Open http://{shown}/setup and enter the setup token {token} to create the first owner"
+            );
+        }
         serve(listener, state, shutdown_signal()).await
     });
     // Provider calls still running on blocking threads (a slow TTS request) do not hold up the exit.

@@ -318,6 +318,8 @@ pub struct Turn {
     pub digits: Option<String>,
     pub confidence: Option<f64>,
     pub reply_text: String,
+    /// How long the server took to answer this turn, in milliseconds.
+    pub server_ms: f64,
     pub created_at: String,
 }
 
@@ -337,7 +339,7 @@ pub fn get(
         .optional()?;
     let Some(call) = call else { return Ok(None) };
     let mut stmt = conn.prepare(
-        "SELECT seq, state, caller_text, digits, confidence, reply_text, created_at
+        "SELECT seq, state, caller_text, digits, confidence, reply_text, server_ms, created_at
          FROM call_turns WHERE client_id = ?1 AND call_id = ?2 ORDER BY seq",
     )?;
     let turns = stmt
@@ -349,7 +351,8 @@ pub fn get(
                 digits: r.get(3)?,
                 confidence: r.get(4)?,
                 reply_text: r.get(5)?,
-                created_at: r.get(6)?,
+                server_ms: r.get(6)?,
+                created_at: r.get(7)?,
             })
         })?
         .collect::<Result<_, _>>()?;

@@ -9,12 +9,14 @@
 //! not stop at one fsync per request. Reads go to a small pool of read-only
 //! connections on blocking threads (WAL lets them run beside the writer).
 
+pub mod app_settings;
 pub mod appointments;
 pub mod auth;
 pub mod billing;
 pub mod calls;
 pub mod clients;
 pub mod contacts;
+pub mod credit_view;
 pub mod dashboard;
 pub mod messages;
 pub mod numbers;

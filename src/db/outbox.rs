@@ -316,6 +316,36 @@ pub fn mark_failed(
     Ok(())
 }
 
+/// Why items queued by a dashboard test call stay unsent.
+pub const TEST_CALL_HELD: &str = "Not sent: this came from a test call";
+
+/// The newest outbox id (0 when empty): marks where a transaction's own items begin.
+pub fn last_id(conn: &Connection) -> Result<i64, AppError> {
+    Ok(conn.query_row("SELECT coalesce(max(id), 0) FROM outbox", [], |r| r.get(0))?)
+}
+
+/// Holds for good what a test call of `client` queued after `mark` (confirmation
+/// texts, voicemail alerts), so nobody is texted or emailed; the items and their
+/// messages stay visible with the reason. Returns how many were held.
+pub fn hold_test_items(
+    conn: &Connection,
+    client: ClientId,
+    mark: i64,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
+    let ts = to_db(now);
+    conn.execute(
+        "UPDATE messages SET status = 'canceled', error_message = ?3, updated_at = ?4
+         WHERE client_id = ?1 AND id IN (SELECT message_id FROM outbox
+                                          WHERE client_id = ?1 AND id > ?2 AND message_id IS NOT NULL)",
+        params![client.get(), mark, TEST_CALL_HELD, ts],
+    )?;
+    Ok(conn.execute(
+        "UPDATE outbox SET status = 'held', last_error = ?3 WHERE client_id = ?1 AND id > ?2",
+        params![client.get(), mark, TEST_CALL_HELD],
+    )?)
+}
+
 /// An email item the worker took for delivery.
 #[derive(Debug, Clone)]
 pub struct ClaimedEmail {

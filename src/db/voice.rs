@@ -218,3 +218,62 @@ pub fn ai_enabled(conn: &Connection, client: ClientId) -> Result<bool, AppError>
         |r| r.get(0),
     )?)
 }
+
+/// Ends a dashboard test call: completed, with its length. Test calls never
+/// reach billing (no Twilio status callback exists for them).
+pub fn end_test_call(
+    conn: &Connection,
+    client: ClientId,
+    call_sid: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let start: Option<String> = conn
+        .query_row(
+            "SELECT start_time FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1",
+            params![call_sid, client.get()],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    let duration = start
+        .as_deref()
+        .and_then(crate::clock::from_db)
+        .map(|s| (now - s).num_seconds().max(0));
+    conn.execute(
+        "UPDATE calls SET status = 'completed', end_time = ?3, duration = coalesce(?4, duration), updated_at = ?3
+         WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1 AND status = 'in-progress'",
+        params![call_sid, client.get(), to_db(now), duration],
+    )?;
+    Ok(())
+}
+
+/// The id of a test call of this tenant (None for real calls and other tenants' calls).
+pub fn test_call_id(
+    conn: &Connection,
+    client: ClientId,
+    call_sid: &str,
+) -> Result<Option<i64>, AppError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1",
+            params![call_sid, client.get()],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Appointments a call booked or moved: (id, local date, local time, code).
+pub fn appointments_of_call(
+    conn: &Connection,
+    client: ClientId,
+    call_sid: &str,
+) -> Result<Vec<(i64, String, String, String)>, AppError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, appointment_date, appointment_time, confirmation_code FROM appointments
+         WHERE client_id = ?1 AND call_sid = ?2 AND status IN ('confirmed', 'pending') ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![client.get(), call_sid], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

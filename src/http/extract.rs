@@ -188,37 +188,50 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let app = AppState::from_ref(state);
-        let (token, source) = session_token(parts).ok_or_else(unauthorized)?;
-        let now = app.clock.now().timestamp();
-        let claims = app.tokens.verify(&token, now).map_err(|_| unauthorized())?;
-        let user_id = UserId::from_trusted(claims.user_id);
-        let user = app
-            .db
-            .read(move |c| db::auth::get(c, user_id))
-            .await?
-            .ok_or_else(unauthorized)?;
-        if user.token_version != claims.ver || user.client_id != claims.client_id {
-            return Err(unauthorized());
-        }
-        if source == TokenSource::Cookie && !is_safe(&parts.method) {
+        let user = session_user(parts, &app).await?;
+        if user.source == TokenSource::Cookie && !is_safe(&parts.method) {
             let sent = parts
                 .headers
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            if !ct_eq(sent.as_bytes(), app.csrf_token(&token).as_bytes()) {
+            if !csrf_ok(&app, &user, sent) {
                 return Err(AppError::Forbidden(
                     "This request needs the X-CSRF-Token header that came with your session."
                         .into(),
                 ));
             }
         }
-        Ok(CurrentUser {
-            user,
-            token,
-            source,
-        })
+        Ok(user)
     }
+}
+
+/// The signed-in user of a request: a valid, unrevoked session token from the
+/// bearer header or the cookie. No CSRF check: callers that change state check
+/// the token themselves (the header for the API, a form field for pages).
+pub async fn session_user(parts: &Parts, app: &AppState) -> Result<CurrentUser, AppError> {
+    let (token, source) = session_token(parts).ok_or_else(unauthorized)?;
+    let now = app.clock.now().timestamp();
+    let claims = app.tokens.verify(&token, now).map_err(|_| unauthorized())?;
+    let user_id = UserId::from_trusted(claims.user_id);
+    let user = app
+        .db
+        .read(move |c| db::auth::get(c, user_id))
+        .await?
+        .ok_or_else(unauthorized)?;
+    if user.token_version != claims.ver || user.client_id != claims.client_id {
+        return Err(unauthorized());
+    }
+    Ok(CurrentUser {
+        user,
+        token,
+        source,
+    })
+}
+
+/// Whether `sent` is the CSRF token of this session (constant time).
+pub fn csrf_ok(app: &AppState, user: &CurrentUser, sent: &str) -> bool {
+    ct_eq(sent.as_bytes(), app.csrf_token(&user.token).as_bytes())
 }
 
 /// Like `CurrentUser`, but absent instead of an error (public routes that show more when signed in).
@@ -238,7 +251,8 @@ where
     }
 }
 
-fn is_safe(m: &Method) -> bool {
+/// GET, HEAD and OPTIONS change nothing and need no CSRF token.
+pub fn is_safe(m: &Method) -> bool {
     matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 

@@ -3,7 +3,8 @@
 //! cancel) through `crate::booking`, record the turn and save the session with
 //! the answer. Because it is one transaction, a caller who heard "you're all
 //! set" is on disk, and a Twilio retry of the same request gets the stored
-//! answer instead of a second booking.
+//! answer instead of a second booking. A test call (`Call::is_test`) books
+//! for real but texts and emails nobody.
 
 use super::desk::DbDesk;
 use super::flow::{self, Action, Input, Outcome, Profile, Session, SlotRefusal, Turn};
@@ -424,6 +425,13 @@ pub fn handle(
         caller: caller.clone(),
     };
     let mut outcome_label: Option<&'static str> = None;
+    // A test call (the dashboard's /test-call) runs the same flow and books for
+    // real, but nobody is texted or emailed: what it queues is held below.
+    let outbox_mark = if call.is_test {
+        Some(db::outbox::last_id(conn)?)
+    } else {
+        None
+    };
     let turn = match event {
         Event::Start { lang } => {
             if let Some(l) = lang {
@@ -483,6 +491,9 @@ pub fn handle(
         }
         None => turn,
     };
+    if let Some(mark) = outbox_mark {
+        db::outbox::hold_test_items(conn, client, mark, now)?;
+    }
     let twiml = render(&turn, seq + 1).render();
     let state = serde_json::to_string(&session).map_err(AppError::internal)?;
     let step_name = format!("{:?}", session.step);

@@ -1,56 +1,104 @@
-//! Server-rendered pages (maud). Every piece of tenant text goes through maud's
-//! escaping; `PreEscaped` is never used on user data.
+//! The owner's dashboard: server-rendered pages (maud), progressively
+//! enhanced with htmx (vendored, embedded, CSP-safe), installable as a PWA.
+//! Every piece of tenant text goes through maud's escaping; `PreEscaped` is
+//! never used on user data. Pages only parse, authorize, call the same core
+//! functions as the API (db::*, booking, settings, the voice engine) and render.
+//!
+//! Shared parts: `layout` (the frame), `components` (fields, badges, pager),
+//! `session` (who is looking, CSRF-checked forms), `errors` (error pages),
+//! `i18n` (English and Spanish), `assets` (hashed static files, manifest,
+//! service worker). One module per page: `login`, `signup`, `password`,
+//! `setup`, `today`, `calendar`, `contacts`, `calls`, `messages`, `billing`,
+//! `settings`, `test_call`.
+
+pub mod assets;
+pub mod components;
+pub mod errors;
+pub mod i18n;
+pub mod layout;
+pub mod session;
+
+mod billing;
+mod calendar;
+mod calls;
+mod contacts;
+mod login;
+mod messages;
+mod password;
+mod settings;
+mod setup;
+mod signup;
+mod test_call;
+mod today;
 
 use crate::app::AppState;
 use axum::Router;
-use axum::http::{StatusCode, Uri};
-use axum::response::IntoResponse;
-use axum::routing::get;
-use maud::{DOCTYPE, Markup, html};
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(index)).fallback(not_found)
+    Router::new()
+        .merge(assets::router())
+        .merge(login::router())
+        .merge(signup::router())
+        .merge(password::router())
+        .merge(setup::router())
+        .merge(today::router())
+        .merge(calendar::router())
+        .merge(contacts::router())
+        .merge(calls::router())
+        .merge(messages::router())
+        .merge(billing::router())
+        .merge(settings::router())
+        .merge(test_call::router())
+        .fallback(errors::not_found)
+        .layer(middleware::from_fn(errors::render))
+        .layer(middleware::from_fn(private_pages))
+        .layer(middleware::from_fn(switch_language))
 }
 
-/// The page frame shared by every page.
-pub fn layout(title: &str, lang: &str, body: Markup) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang=(lang) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="theme-color" content="#4f46e5";
-                title { (title) " · RinglyPro" }
+/// `?lang=es` on any page: remember the choice in a cookie and show the page again.
+async fn switch_language(req: Request, next: Next) -> Response {
+    if req.method() == Method::GET
+        && let Some(q) = req.uri().query()
+    {
+        let mut lang = None;
+        let mut rest: Vec<&str> = Vec::new();
+        for pair in q.split('&') {
+            match pair.strip_prefix("lang=").and_then(i18n::Lang::parse) {
+                Some(l) => lang = Some(l),
+                None => rest.push(pair),
             }
-            body { main { (body) } }
+        }
+        if let Some(l) = lang {
+            let path = req.uri().path();
+            let to = if rest.is_empty() {
+                path.to_string()
+            } else {
+                format!("{path}?{}", rest.join("&"))
+            };
+            let mut res = Redirect::to(&to).into_response();
+            res.headers_mut()
+                .insert(header::SET_COOKIE, session::lang_cookie(l));
+            return res;
         }
     }
+    next.run(req).await
 }
 
-async fn index() -> Markup {
-    layout(
-        "RinglyPro",
-        "en",
-        html! {
-            h1 { "RinglyPro is running" }
-            p { "This node answers Twilio voice and SMS webhooks and serves the RinglyPro API under /api." }
-            p { "Health: " a href="/health" { "/health" } }
-        },
-    )
-}
-
-async fn not_found(uri: Uri) -> impl IntoResponse {
-    (
-        StatusCode::NOT_FOUND,
-        layout(
-            "Not found",
-            "en",
-            html! {
-                h1 { "Page not found" }
-                p { "There is no page at " code { (uri.path()) } "." }
-                p { a href="/" { "Back to the start page" } }
-            },
-        ),
-    )
+/// Pages carry private data: never stored by shared caches or the browser's disk cache.
+async fn private_pages(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
 }

@@ -15,3 +15,4 @@ mod nlu_cli;
 mod ops;
 mod tenancy;
 mod voice;
+mod web;

@@ -33,7 +33,8 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn date_param(field: &str, v: &str) -> Result<NaiveDate, AppError> {
+/// A date like 2026-03-14, or a validation error naming the field.
+pub fn date_param(field: &str, v: &str) -> Result<NaiveDate, AppError> {
     NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").map_err(|_| {
         AppError::validation(
             field,
@@ -42,7 +43,8 @@ fn date_param(field: &str, v: &str) -> Result<NaiveDate, AppError> {
     })
 }
 
-fn time_param(field: &str, v: &str) -> Result<NaiveTime, AppError> {
+/// A 24-hour time like 14:30, or a validation error naming the field.
+pub fn time_param(field: &str, v: &str) -> Result<NaiveTime, AppError> {
     let v = v.trim();
     NaiveTime::parse_from_str(v, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(v, "%H:%M:%S"))
@@ -140,7 +142,8 @@ struct CreateBody {
     allow_outside_hours: Option<bool>,
 }
 
-fn duration_param(v: Option<i64>) -> Result<Option<i64>, AppError> {
+/// An appointment length in minutes (5 to 480).
+pub fn duration_param(v: Option<i64>) -> Result<Option<i64>, AppError> {
     match v {
         Some(d) if !(5..=480).contains(&d) => Err(AppError::validation(
             "duration",

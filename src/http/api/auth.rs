@@ -48,7 +48,8 @@ fn rate_limited(r: Result<(), std::time::Duration>) -> Result<(), AppError> {
 
 // ---------- responses ----------
 
-fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
+/// The `Set-Cookie` value of a session (HttpOnly, SameSite=Lax, Secure over https).
+pub fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
     let secure = if state.config.frontend_url.starts_with("https://") {
         "; Secure"
     } else {
@@ -61,7 +62,8 @@ fn session_cookie(state: &AppState, token: &str) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn clear_cookie() -> HeaderValue {
+/// The `Set-Cookie` value that ends the browser's session.
+pub fn clear_cookie() -> HeaderValue {
     HeaderValue::from_static("ringlypro_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
 }
 
@@ -71,7 +73,8 @@ fn with_cookie(body: Value, cookie: HeaderValue) -> Response {
     (headers, Json(body)).into_response()
 }
 
-async fn account(
+/// A user and their business, read together.
+pub async fn account(
     state: &AppState,
     user: UserId,
 ) -> Result<(db::auth::User, db::clients::Client), AppError> {
@@ -86,7 +89,8 @@ async fn account(
         .await
 }
 
-fn issue(state: &AppState, u: &db::auth::User) -> Result<String, AppError> {
+/// A new session token for `u`.
+pub fn issue(state: &AppState, u: &db::auth::User) -> Result<String, AppError> {
     state
         .tokens
         .issue(
@@ -135,11 +139,39 @@ struct RegisterBody {
     language: Option<String>,
 }
 
-async fn register(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    ApiJson(b): ApiJson<RegisterBody>,
-) -> Result<Response, AppError> {
+/// What a new owner gives to open an account (the API's register body, the
+/// dashboard's sign-up form and first-run setup all become this).
+#[derive(Default)]
+pub struct Registration {
+    pub email: String,
+    pub password: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub business_name: String,
+    pub business_phone: String,
+    pub business_type: Option<String>,
+    pub website_url: Option<String>,
+    pub timezone: Option<String>,
+    pub terms_accepted: Option<bool>,
+    pub language: Option<String>,
+}
+
+/// Who may register: anyone (rate limited), or only the first owner of a fresh
+/// instance (first-run setup: refused once any user exists).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    Anyone,
+    FirstOwnerOnly,
+}
+
+/// Validates a registration and creates the business and its owner. Every rule
+/// of the API applies; each failure names its field.
+pub async fn register_account(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    b: Registration,
+    opening: Opening,
+) -> Result<(db::auth::User, db::clients::Client), AppError> {
     rate_limited(
         state
             .limits
@@ -205,6 +237,13 @@ async fn register(
     let user_id = state
         .db
         .write(move |c| {
+            // Checked inside the write: two first-run claims race, one wins.
+            if opening == Opening::FirstOwnerOnly && db::auth::count(c)? > 0 {
+                return Err(AppError::conflict(
+                    "This RinglyPro is already set up. Sign in instead.",
+                    None,
+                ));
+            }
             let client_id = db::clients::insert(c, &new_client, now)?;
             let user_id = db::auth::insert(
                 c,
@@ -245,8 +284,30 @@ async fn register(
             Ok(user_id)
         })
         .await?;
-    let (u, client) = account(&state, user_id).await?;
+    let (u, client) = account(state, user_id).await?;
     tracing::info!(user = u.id, client = client.id, "account registered");
+    Ok((u, client))
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(b): ApiJson<RegisterBody>,
+) -> Result<Response, AppError> {
+    let r = Registration {
+        email: b.email,
+        password: b.password,
+        first_name: b.first_name,
+        last_name: b.last_name,
+        business_name: b.business_name,
+        business_phone: b.business_phone,
+        business_type: b.business_type,
+        website_url: b.website_url,
+        timezone: b.timezone,
+        terms_accepted: b.terms_accepted,
+        language: b.language,
+    };
+    let (u, client) = register_account(&state, ip, r, Opening::Anyone).await?;
     let mut res = session_response(&state, &u, &client, "Account created")?;
     *res.status_mut() = axum::http::StatusCode::CREATED;
     Ok(res)
@@ -265,19 +326,22 @@ fn bad_credentials() -> AppError {
     AppError::Unauthorized("Incorrect email or password.".into())
 }
 
-async fn login(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    ApiJson(b): ApiJson<LoginBody>,
-) -> Result<Response, AppError> {
+/// Checks an email and password (rate limited per IP and per account, same
+/// answer and timing for unknown accounts) and records the sign-in.
+pub async fn authenticate(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    email_in: &str,
+    password_in: String,
+) -> Result<(db::auth::User, db::clients::Client), AppError> {
     let now_i = Instant::now();
     rate_limited(state.limits.login_ip.check(&ip.to_string(), now_i))?;
-    let key = b.email.trim().to_lowercase();
+    let key = email_in.trim().to_lowercase();
     rate_limited(state.limits.login_account.check(&key, now_i))?;
-    if b.password.len() > 4 * password::MAX_LEN {
+    if password_in.len() > 4 * password::MAX_LEN {
         return Err(bad_credentials());
     }
-    let user = match Email::parse(&b.email) {
+    let user = match Email::parse(email_in) {
         Ok(e) => {
             state
                 .db
@@ -287,7 +351,7 @@ async fn login(
         Err(_) => None,
     };
     let ok = state
-        .verify_password(b.password, user.as_ref().map(|u| u.password_hash.clone()))
+        .verify_password(password_in, user.as_ref().map(|u| u.password_hash.clone()))
         .await?;
     let Some(u) = user.filter(|_| ok) else {
         return Err(bad_credentials());
@@ -298,21 +362,35 @@ async fn login(
         .db
         .write(move |c| db::auth::record_login(c, uid, now))
         .await?;
-    let (u, client) = account(&state, uid).await?;
+    let (u, client) = account(state, uid).await?;
     if !client.active {
         return Err(AppError::Forbidden(
             "This business account is disabled. Contact your provider to enable it.".into(),
         ));
     }
+    Ok((u, client))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(b): ApiJson<LoginBody>,
+) -> Result<Response, AppError> {
+    let (u, client) = authenticate(&state, ip, &b.email, b.password).await?;
     session_response(&state, &u, &client, "Signed in")
 }
 
-async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
-    let (uid, now) = (user.user_id(), state.clock.now());
+/// Ends every session of the user (the token version moves on).
+pub async fn sign_out(state: &AppState, user: UserId) -> Result<(), AppError> {
+    let now = state.clock.now();
     state
         .db
-        .write(move |c| db::auth::bump_token_version(c, uid, now))
-        .await?;
+        .write(move |c| db::auth::bump_token_version(c, user, now).map(|_| ()))
+        .await
+}
+
+async fn logout(State(state): State<AppState>, user: CurrentUser) -> Result<Response, AppError> {
+    sign_out(&state, user.user_id()).await?;
     Ok(with_cookie(
         json!({ "success": true, "message": "Signed out" }),
         clear_cookie(),
@@ -353,29 +431,40 @@ async fn profile(
 
 // ---------- update-profile ----------
 
-#[derive(Deserialize)]
+/// A change to the user's profile and business (the API's update-profile body;
+/// the dashboard's settings forms fill only the fields they show).
+#[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct UpdateProfileBody {
-    first_name: Option<String>,
-    last_name: Option<String>,
-    phone_number: Option<String>,
-    language: Option<String>,
-    email: Option<String>,
-    business_name: Option<String>,
-    business_phone: Option<String>,
-    business_type: Option<String>,
-    website_url: Option<String>,
-    timezone: Option<String>,
-    current_password: Option<String>,
-    new_password: Option<String>,
+pub struct ProfileInput {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone_number: Option<String>,
+    pub language: Option<String>,
+    pub email: Option<String>,
+    pub business_name: Option<String>,
+    pub business_phone: Option<String>,
+    pub business_type: Option<String>,
+    pub website_url: Option<String>,
+    pub timezone: Option<String>,
+    pub current_password: Option<String>,
+    pub new_password: Option<String>,
 }
 
-async fn update_profile(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    ApiJson(b): ApiJson<UpdateProfileBody>,
-) -> Result<Response, AppError> {
-    let me = &user.user;
+/// What came of a profile update.
+pub struct ProfileUpdated {
+    pub user: db::auth::User,
+    pub client: db::clients::Client,
+    /// Credentials changed: every older session ended; the caller needs a new token.
+    pub credentials_changed: bool,
+}
+
+/// Validates and applies a profile change. Changing the email or the password
+/// needs the current password and signs every other session out.
+pub async fn apply_profile_update(
+    state: &AppState,
+    me: &db::auth::User,
+    b: ProfileInput,
+) -> Result<ProfileUpdated, AppError> {
     let new_email = match b.email.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(e) => Some(email("email", e)?).filter(|e| e.as_str() != me.email),
         None => None,
@@ -444,7 +533,7 @@ async fn update_profile(
         Some(pw) => Some(state.hash_password(pw).await?),
         None => None,
     };
-    let (uid, cid, now) = (user.user_id(), user.client_id(), state.clock.now());
+    let (uid, cid, now) = (me.user_id(), me.client_id(), state.clock.now());
     let email_changed = new_email.is_some();
     state
         .db
@@ -459,12 +548,26 @@ async fn update_profile(
             Ok(())
         })
         .await?;
-    let (u, client) = account(&state, uid).await?;
-    if u.token_version != me.token_version {
-        // Credentials changed: every older session is gone; this one continues with a new token.
-        return session_response(&state, &u, &client, "Profile updated");
+    let (u, client) = account(state, uid).await?;
+    let credentials_changed = u.token_version != me.token_version;
+    Ok(ProfileUpdated {
+        user: u,
+        client,
+        credentials_changed,
+    })
+}
+
+async fn update_profile(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(b): ApiJson<ProfileInput>,
+) -> Result<Response, AppError> {
+    let done = apply_profile_update(&state, &user.user, b).await?;
+    if done.credentials_changed {
+        // Every older session is gone; this one continues with a new token.
+        return session_response(&state, &done.user, &done.client, "Profile updated");
     }
-    Ok(Json(json!({ "success": true, "message": "Profile updated", "data": { "user": u, "client": client } })).into_response())
+    Ok(Json(json!({ "success": true, "message": "Profile updated", "data": { "user": done.user, "client": done.client } })).into_response())
 }
 
 // ---------- password reset ----------
@@ -475,12 +578,17 @@ struct ForgotBody {
     email: String,
 }
 
-async fn forgot_password(
-    State(state): State<AppState>,
-    ClientIp(ip): ClientIp,
-    ApiJson(b): ApiJson<ForgotBody>,
-) -> Result<Json<Value>, AppError> {
-    let email = email("email", &b.email)?;
+/// The one answer to a reset request, whether or not the account exists.
+pub const RESET_REQUESTED: &str = "If an account exists for that email, we have sent a link to reset the password. It is valid for 1 hour.";
+
+/// Validates the email, applies the rate limits and, after answering, queues the
+/// reset email when the account exists (same answer and timing either way).
+pub async fn request_password_reset(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    email_in: &str,
+) -> Result<(), AppError> {
+    let email = email("email", email_in)?;
     let now_i = Instant::now();
     rate_limited(state.limits.reset_ip.check(&ip.to_string(), now_i))?;
     rate_limited(state.limits.reset_account.check(email.as_str(), now_i))?;
@@ -492,10 +600,16 @@ async fn forgot_password(
             tracing::error!(error = %e, "could not queue a password reset email");
         }
     });
-    Ok(Json(json!({
-        "success": true,
-        "message": "If an account exists for that email, we have sent a link to reset the password. It is valid for 1 hour.",
-    })))
+    Ok(())
+}
+
+async fn forgot_password(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ApiJson(b): ApiJson<ForgotBody>,
+) -> Result<Json<Value>, AppError> {
+    request_password_reset(&state, ip, &b.email).await?;
+    Ok(Json(json!({ "success": true, "message": RESET_REQUESTED })))
 }
 
 async fn queue_reset_email(state: &AppState, email: Email) -> Result<(), AppError> {
@@ -579,22 +693,28 @@ fn token_hash(token: &str) -> Result<String, AppError> {
     Ok(sha256_hex(t))
 }
 
-async fn verify_reset_token(
-    State(state): State<AppState>,
-    ApiPath(token): ApiPath<String>,
-) -> Result<Json<Value>, AppError> {
-    let hash = token_hash(&token)?;
+/// Whether a reset link can still be used; the account's email, masked, when it can.
+pub async fn check_reset_token(state: &AppState, token: &str) -> Result<String, AppError> {
+    let hash = token_hash(token)?;
     let now = state.clock.now();
     match state
         .db
         .read(move |c| db::auth::reset_token_state(c, &hash, now))
         .await?
     {
-        ResetToken::Valid { email, .. } => Ok(Json(
-            json!({ "success": true, "valid": true, "email": mask_email(&email) }),
-        )),
+        ResetToken::Valid { email, .. } => Ok(mask_email(&email)),
         other => Err(reset_token_error(other)),
     }
+}
+
+async fn verify_reset_token(
+    State(state): State<AppState>,
+    ApiPath(token): ApiPath<String>,
+) -> Result<Json<Value>, AppError> {
+    let masked = check_reset_token(&state, &token).await?;
+    Ok(Json(
+        json!({ "success": true, "valid": true, "email": masked }),
+    ))
 }
 
 fn mask_email(e: &str) -> String {
@@ -618,7 +738,19 @@ async fn reset_password(
     State(state): State<AppState>,
     ApiJson(b): ApiJson<ResetBody>,
 ) -> Result<Json<Value>, AppError> {
-    let hash = token_hash(&b.token)?;
+    reset_password_with_token(&state, &b.token, b.new_password).await?;
+    Ok(Json(
+        json!({ "success": true, "message": "Your password has been changed. Sign in with the new password." }),
+    ))
+}
+
+/// Sets a new password with a reset token (single use; the rules of sign-up apply).
+pub async fn reset_password_with_token(
+    state: &AppState,
+    token: &str,
+    new_password: String,
+) -> Result<(), AppError> {
+    let hash = token_hash(token)?;
     let now = state.clock.now();
     let h = hash.clone();
     let email = match state
@@ -629,8 +761,8 @@ async fn reset_password(
         ResetToken::Valid { email, .. } => email,
         other => return Err(reset_token_error(other)),
     };
-    check_password("newPassword", &b.new_password, &email)?;
-    let new_hash = state.hash_password(b.new_password).await?;
+    check_password("newPassword", &new_password, &email)?;
+    let new_hash = state.hash_password(new_password).await?;
     state
         .db
         .write(move |c| {
@@ -642,8 +774,5 @@ async fn reset_password(
                 other => Err(reset_token_error(other)),
             }
         })
-        .await?;
-    Ok(Json(
-        json!({ "success": true, "message": "Your password has been changed. Sign in with the new password." }),
-    ))
+        .await
 }

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// CSV imports may be larger than ordinary JSON bodies.
-const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
+pub const IMPORT_LIMIT: usize = 10 * 1024 * 1024;
 const IMPORT_MAX_ROWS: usize = 50_000;
 
 pub fn router() -> Router<AppState> {
@@ -143,24 +143,22 @@ async fn search(
     ))
 }
 
-#[derive(Deserialize)]
+/// A new contact as a person typed it (the API's body, the dashboard's form).
+#[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CreateBody {
-    first_name: String,
-    last_name: Option<String>,
-    phone: String,
-    email: Option<String>,
-    notes: Option<String>,
-    source: Option<String>,
-    language: Option<String>,
+pub struct CreateBody {
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub phone: String,
+    pub email: Option<String>,
+    pub notes: Option<String>,
+    pub source: Option<String>,
+    pub language: Option<String>,
 }
 
-async fn create(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    ApiJson(b): ApiJson<CreateBody>,
-) -> Result<Response, AppError> {
-    let new = contacts::NewContact {
+/// Checks a new contact; each error names its field.
+pub fn validate_new(b: CreateBody) -> Result<contacts::NewContact, AppError> {
+    Ok(contacts::NewContact {
         first_name: text("firstName", Some(b.first_name), 100)?
             .ok_or_else(|| AppError::validation("firstName", "firstName is required"))?,
         last_name: text("lastName", b.last_name, 100)?.unwrap_or_default(),
@@ -184,7 +182,15 @@ async fn create(
             )?,
         },
         language: language(b.language)?,
-    };
+    })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ApiJson(b): ApiJson<CreateBody>,
+) -> Result<Response, AppError> {
+    let new = validate_new(b)?;
     let (client, now) = (user.client_id(), state.clock.now());
     let contact = state
         .db
@@ -241,24 +247,52 @@ async fn detail(
     })))
 }
 
-#[derive(Deserialize)]
+/// A change to a contact: `None` leaves a field, `Some(None)` clears it.
+#[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct UpdateBody {
-    first_name: Option<String>,
-    last_name: Option<String>,
-    phone: Option<String>,
+pub struct UpdateBody {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub phone: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    email: Option<Option<String>>,
+    pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
-    notes: Option<Option<String>>,
-    status: Option<String>,
+    pub notes: Option<Option<String>>,
+    pub status: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    language: Option<Option<String>>,
+    pub language: Option<Option<String>>,
 }
 
 /// Distinguishes "absent" (None) from "null" (Some(None)) for fields that can be cleared.
 fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Ok(Some(Option::<String>::deserialize(d)?))
+}
+
+/// Checks a contact change; each error names its field.
+pub fn validate_update(b: UpdateBody) -> Result<contacts::ContactFields, AppError> {
+    Ok(contacts::ContactFields {
+        first_name: match b.first_name {
+            Some(f) => {
+                Some(text("firstName", Some(f), 100)?.ok_or_else(|| {
+                    AppError::validation("firstName", "firstName cannot be empty")
+                })?)
+            }
+            None => None,
+        },
+        last_name: match b.last_name {
+            Some(l) => Some(text("lastName", Some(l), 100)?.unwrap_or_default()),
+            None => None,
+        },
+        phone: b.phone.as_deref().map(|p| phone("phone", p)).transpose()?,
+        email: b.email.map(optional_email).transpose()?,
+        notes: b.notes.map(|n| multiline("notes", n, 5000)).transpose()?,
+        status: b
+            .status
+            .as_deref()
+            .map(|s| one_of("status", s, &["active", "inactive", "blocked"]))
+            .transpose()?,
+        language: b.language.map(language).transpose()?,
+    })
 }
 
 async fn update(
@@ -267,28 +301,7 @@ async fn update(
     ApiPath(id): ApiPath<i64>,
     ApiJson(b): ApiJson<UpdateBody>,
 ) -> Result<Json<Value>, AppError> {
-    let fields =
-        contacts::ContactFields {
-            first_name: match b.first_name {
-                Some(f) => Some(text("firstName", Some(f), 100)?.ok_or_else(|| {
-                    AppError::validation("firstName", "firstName cannot be empty")
-                })?),
-                None => None,
-            },
-            last_name: match b.last_name {
-                Some(l) => Some(text("lastName", Some(l), 100)?.unwrap_or_default()),
-                None => None,
-            },
-            phone: b.phone.as_deref().map(|p| phone("phone", p)).transpose()?,
-            email: b.email.map(optional_email).transpose()?,
-            notes: b.notes.map(|n| multiline("notes", n, 5000)).transpose()?,
-            status: b
-                .status
-                .as_deref()
-                .map(|s| one_of("status", s, &["active", "inactive", "blocked"]))
-                .transpose()?,
-            language: b.language.map(language).transpose()?,
-        };
+    let fields = validate_update(b)?;
     let (client, now) = (user.client_id(), state.clock.now());
     let contact = state
         .db
@@ -409,30 +422,21 @@ fn header_field(h: &str) -> Option<&'static str> {
     })
 }
 
-async fn import_csv(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Value>, AppError> {
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if !(ct.starts_with("text/csv")
-        || ct.starts_with("text/plain")
-        || ct.starts_with("application/csv"))
-    {
-        return Err(AppError::UnsupportedMediaType(
-            "Send the file as the request body with Content-Type: text/csv.".into(),
-        ));
-    }
-    let text = std::str::from_utf8(&body).map_err(|_| {
-        AppError::BadRequest(
-            "The CSV file is not UTF-8 text; save it as 'CSV UTF-8' and try again.".into(),
-        )
-    })?;
+/// The outcome of a CSV import: how many contacts were added, and each row
+/// that was not, with the reason.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub errors: Vec<Value>,
+}
+
+/// Reads and checks a CSV file and adds its contacts to the tenant: rows with
+/// problems (and duplicates of existing contacts) are reported, not fatal.
+pub async fn import_csv_text(
+    state: &AppState,
+    client: crate::domain::ClientId,
+    text: &str,
+) -> Result<ImportReport, AppError> {
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .trim(csv::Trim::All)
@@ -485,7 +489,7 @@ async fn import_csv(
             Err(m) => errors.push(json!({ "row": line, "message": m })),
         }
     }
-    let (client, now) = (user.client_id(), state.clock.now());
+    let now = state.clock.now();
     let (imported, dup_errors) = state
         .db
         .write(move |c| {
@@ -508,9 +512,42 @@ async fn import_csv(
         .await?;
     errors.extend(dup_errors);
     errors.sort_by_key(|e| e["row"].as_u64().unwrap_or(0));
+    Ok(ImportReport { imported, errors })
+}
+
+/// The CSV bytes as text, or a message saying how to save the file.
+pub fn csv_text(body: &[u8]) -> Result<&str, AppError> {
+    std::str::from_utf8(body).map_err(|_| {
+        AppError::BadRequest(
+            "The CSV file is not UTF-8 text; save it as 'CSV UTF-8' and try again.".into(),
+        )
+    })
+}
+
+async fn import_csv(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !(ct.starts_with("text/csv")
+        || ct.starts_with("text/plain")
+        || ct.starts_with("application/csv"))
+    {
+        return Err(AppError::UnsupportedMediaType(
+            "Send the file as the request body with Content-Type: text/csv.".into(),
+        ));
+    }
+    let text = csv_text(&body)?;
+    let report = import_csv_text(&state, user.client_id(), text).await?;
     Ok(Json(json!({
         "success": true,
-        "data": { "imported": imported, "failed": errors.len(), "errors": errors },
+        "data": { "imported": report.imported, "failed": report.errors.len(), "errors": report.errors },
     })))
 }
 

@@ -103,15 +103,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, AppError> {
     Ok(Some(v.to_string()))
 }
 
-async fn send_sms(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<SendBody>,
-) -> Result<(StatusCode, Json<Value>), AppError> {
-    let client = user.client_id();
-    let to = E164::parse(&req.to).map_err(|m| AppError::validation("to", m))?;
-    let body = req.body;
+/// Checks the text of an SMS the owner wrote (1 to 1600 characters, no control characters).
+pub fn check_body(body: &str) -> Result<(), AppError> {
     if body.trim().is_empty() {
         return Err(AppError::validation("body", "body is required"));
     }
@@ -131,7 +124,21 @@ async fn send_sms(
             "body cannot contain control characters",
         ));
     }
-    let key = idempotency_key(&headers)?.unwrap_or_else(|| random_hex(16));
+    Ok(())
+}
+
+/// Queues a text the owner wrote, from the business's own number, through the
+/// outbox (the worker is woken). Refuses opted-out numbers and the business's
+/// own number. Returns the message and whether it is new (false: a replay of
+/// the same idempotency key).
+pub async fn send_owner_sms(
+    state: &AppState,
+    client: crate::domain::ClientId,
+    to: E164,
+    body: String,
+    key: String,
+) -> Result<(messages::Message, bool), AppError> {
+    check_body(&body)?;
     let now = state.clock.now();
     let (message, created) = state
         .db
@@ -187,7 +194,12 @@ async fn send_sms(
             Ok((message, created))
         })
         .await?;
-    crate::outbox::wake(&state);
+    crate::outbox::wake(state);
+    Ok((message, created))
+}
+
+/// What the owner is told about a queued text (sent soon, or held until Twilio is set up).
+pub fn delivery_note(state: &AppState) -> (bool, String) {
     let configured = state.providers.sms.unavailable_reason().is_none();
     let note = if configured {
         "Queued; it is sent within seconds.".to_string()
@@ -197,6 +209,21 @@ async fn send_sms(
             crate::providers::TWILIO_NOT_CONFIGURED
         )
     };
+    (configured, note)
+}
+
+async fn send_sms(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SendBody>,
+) -> Result<(StatusCode, Json<Value>), AppError> {
+    let client = user.client_id();
+    let to = E164::parse(&req.to).map_err(|m| AppError::validation("to", m))?;
+    check_body(&req.body)?;
+    let key = idempotency_key(&headers)?.unwrap_or_else(|| random_hex(16));
+    let (message, created) = send_owner_sms(&state, client, to, req.body, key).await?;
+    let (configured, note) = delivery_note(&state);
     let status = if created {
         StatusCode::CREATED
     } else {

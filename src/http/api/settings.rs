@@ -38,37 +38,39 @@ async fn get_settings(
     Ok(Json(json!({ "success": true, "data": s })))
 }
 
-#[derive(Deserialize)]
+/// A change to the settings: `None` leaves a field as it is. The API's PUT
+/// body; the dashboard's settings forms fill the fields of their section.
+#[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Body {
-    business_name: Option<String>,
-    business_phone: Option<String>,
-    business_type: Option<String>,
-    website_url: Option<String>,
-    address: Option<String>,
-    directions: Option<String>,
-    owner_name: Option<String>,
-    owner_phone: Option<String>,
-    owner_email: Option<String>,
-    timezone: Option<String>,
-    business_hours: Option<Value>,
-    closures: Option<Vec<ClosureRow>>,
-    appointment_duration: Option<i64>,
-    buffer_minutes: Option<i64>,
-    min_notice_minutes: Option<i64>,
-    booking_horizon_days: Option<i64>,
-    booking_enabled: Option<bool>,
-    sms_notifications: Option<bool>,
-    reminder_lead_minutes: Option<i64>,
-    after_hours_mode: Option<String>,
-    languages: Option<Vec<String>>,
-    default_language: Option<String>,
-    greeting: Option<String>,
-    greeting_es: Option<String>,
-    voice_en: Option<String>,
-    voice_es: Option<String>,
-    services: Option<Vec<Service>>,
-    faq: Option<Vec<Faq>>,
+pub struct Body {
+    pub business_name: Option<String>,
+    pub business_phone: Option<String>,
+    pub business_type: Option<String>,
+    pub website_url: Option<String>,
+    pub address: Option<String>,
+    pub directions: Option<String>,
+    pub owner_name: Option<String>,
+    pub owner_phone: Option<String>,
+    pub owner_email: Option<String>,
+    pub timezone: Option<String>,
+    pub business_hours: Option<Value>,
+    pub closures: Option<Vec<ClosureRow>>,
+    pub appointment_duration: Option<i64>,
+    pub buffer_minutes: Option<i64>,
+    pub min_notice_minutes: Option<i64>,
+    pub booking_horizon_days: Option<i64>,
+    pub booking_enabled: Option<bool>,
+    pub sms_notifications: Option<bool>,
+    pub reminder_lead_minutes: Option<i64>,
+    pub after_hours_mode: Option<String>,
+    pub languages: Option<Vec<String>>,
+    pub default_language: Option<String>,
+    pub greeting: Option<String>,
+    pub greeting_es: Option<String>,
+    pub voice_en: Option<String>,
+    pub voice_es: Option<String>,
+    pub services: Option<Vec<Service>>,
+    pub faq: Option<Vec<Faq>>,
 }
 
 fn range(field: &str, v: i64, min: i64, max: i64) -> Result<i64, AppError> {
@@ -82,7 +84,8 @@ fn range(field: &str, v: i64, min: i64, max: i64) -> Result<i64, AppError> {
     }
 }
 
-fn validate(b: Body) -> Result<Update, AppError> {
+/// Checks every field (each error names its field) and returns the database change.
+pub fn validate(b: Body) -> Result<Update, AppError> {
     let mut u = Update::default();
     let mut t = |col: &'static str, v: Option<String>| u.texts.push((col, v));
     if let Some(v) = b.business_name {
@@ -318,21 +321,31 @@ async fn put_settings(
     user: CurrentUser,
     ApiJson(b): ApiJson<Body>,
 ) -> Result<Json<Value>, AppError> {
-    let u = validate(b)?;
-    let (client, now) = (user.client_id(), state.clock.now());
-    let s = state
-        .db
-        .write(move |c| {
-            settings::update(c, client, &u, now)?;
-            settings::get(c, client)
-        })
-        .await?;
+    let s = save(&state, user.client_id(), b).await?;
     Ok(Json(
         json!({ "success": true, "message": "Settings saved", "data": s }),
     ))
 }
 
-fn feed_url(state: &AppState, token: &str) -> String {
+/// Validates and saves a settings change; returns the settings as they are now.
+pub async fn save(
+    state: &AppState,
+    client: crate::domain::ClientId,
+    b: Body,
+) -> Result<settings::Settings, AppError> {
+    let u = validate(b)?;
+    let now = state.clock.now();
+    state
+        .db
+        .write(move |c| {
+            settings::update(c, client, &u, now)?;
+            settings::get(c, client)
+        })
+        .await
+}
+
+/// The public address of a calendar feed token.
+pub fn feed_url(state: &AppState, token: &str) -> String {
     format!(
         "{}/api/calendar.ics?token={token}",
         state.config.frontend_url
@@ -350,17 +363,25 @@ async fn feed(State(state): State<AppState>, user: CurrentUser) -> Result<Json<V
     ))
 }
 
-async fn regenerate_feed(
-    State(state): State<AppState>,
-    user: CurrentUser,
-) -> Result<Json<Value>, AppError> {
-    let client = user.client_id();
+/// Makes a new calendar feed link (the old one stops working); returns its token.
+pub async fn new_feed_token(
+    state: &AppState,
+    client: crate::domain::ClientId,
+) -> Result<String, AppError> {
     let token = crate::auth::random_token(24);
     let t = token.clone();
     state
         .db
         .write(move |c| settings::set_ics_token(c, client, Some(&t)))
         .await?;
+    Ok(token)
+}
+
+async fn regenerate_feed(
+    State(state): State<AppState>,
+    user: CurrentUser,
+) -> Result<Json<Value>, AppError> {
+    let token = new_feed_token(&state, user.client_id()).await?;
     Ok(Json(
         json!({ "success": true, "message": "A new calendar link was created; the old one stopped working.", "data": { "url": feed_url(&state, &token) } }),
     ))
