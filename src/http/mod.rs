@@ -73,9 +73,15 @@ async fn reject_oversized(
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if announced.is_some_and(|n| n > max as u64) {
+    // CSV imports have their own, larger limit (checked by their route).
+    let limit = if req.uri().path() == "/api/contacts/import" {
+        max.max(api::contacts::IMPORT_LIMIT)
+    } else {
+        max
+    };
+    if announced.is_some_and(|n| n > limit as u64) {
         use axum::response::IntoResponse;
-        return crate::AppError::PayloadTooLarge { limit: max }.into_response();
+        return crate::AppError::PayloadTooLarge { limit }.into_response();
     }
     next.run(req).await
 }

@@ -62,16 +62,27 @@ pub fn request(
     headers: &[(&str, &str)],
     body: Option<&[u8]>,
 ) -> Resp {
-    let mut b = ureq::http::Request::builder().method(method).uri(url);
-    for (k, v) in headers {
-        b = b.header(*k, *v);
-    }
-    let req = b
-        .body(body.map(<[u8]>::to_vec).unwrap_or_default())
-        .expect("request");
-    let mut res = agent
-        .run(req)
-        .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let build = || {
+        let mut b = ureq::http::Request::builder().method(method).uri(url);
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(body.map(<[u8]>::to_vec).unwrap_or_default())
+            .expect("request")
+    };
+    // A pooled keep-alive connection the server closed a moment earlier fails
+    // before the request is read ("Peer disconnected"); the request goes again
+    // on a new connection, as browsers and Twilio do.
+    let mut res = match agent.run(build()) {
+        Ok(r) => r,
+        Err(ureq::Error::Io(_)) | Err(ureq::Error::ConnectionFailed) => self::agent()
+            .run(build())
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}")),
+        Err(e) if e.to_string().contains("disconnected") => self::agent()
+            .run(build())
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}")),
+        Err(e) => panic!("{method} {url}: {e}"),
+    };
     let status = res.status().as_u16();
     let headers = res
         .headers()
