@@ -204,6 +204,21 @@ pub async fn serve(
         state.clone(),
         Duration::from_millis(state.config.outbox_poll_ms),
     );
+    let metrics_server = match state.config.metrics_listen {
+        Some(addr) => {
+            let l = TcpListener::bind(addr).await.with_context(|| {
+                format!("cannot listen for metrics on {addr} (RINGLYPRO_METRICS_LISTEN)")
+            })?;
+            tracing::info!(addr = %l.local_addr().unwrap_or(addr), "serving Prometheus /metrics on a separate listener");
+            let app = crate::http::metrics::listener_app(state.clone());
+            Some(tokio::spawn(async move {
+                if let Err(e) = axum::serve(l, app).await {
+                    tracing::error!(error = %e, "metrics listener failed");
+                }
+            }))
+        }
+        None => None,
+    };
     let router = crate::http::router(state);
     let signalled = Arc::new(tokio::sync::Notify::new());
     let notify = signalled.clone();
@@ -223,6 +238,9 @@ pub async fn serve(
         }
     }
     jobs.abort();
+    if let Some(m) = metrics_server {
+        m.abort();
+    }
     if let Some(w) = worker {
         w.stop(grace).await;
     }

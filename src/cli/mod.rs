@@ -1,9 +1,10 @@
 //! The command line: `serve` (the default), `migrate`, `backup`, `restore`,
-//! `tenant …`, `user …` and `config check`. Admin commands work on the database
+//! `tenant …`, `user …`, `router …` and `config check`. Admin commands work on the database
 //! directly (safe beside a running server: WAL and a busy timeout).
 
 mod backup;
 pub mod nlu;
+mod router;
 mod serve;
 mod simulate;
 mod tenant;
@@ -61,6 +62,8 @@ pub enum Command {
     Nlu(nlu::NluCommand),
     /// Play a caller against a running server (signed like Twilio) and print the conversation.
     SimulateCall(simulate::SimulateArgs),
+    /// The reseller's front: routes Twilio webhooks to the node that serves each number.
+    Router(router::RouterArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -82,6 +85,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     if let Command::SimulateCall(args) = command {
         return simulate::run(args).map(|()| 0);
     }
+    if let Command::Router(args) = command {
+        return router::run(args).map(|()| 0);
+    }
     let (config, _raw) = Config::load(cli.config.as_deref())?;
     match command {
         Command::Serve => serve::run(config).map(|()| 0),
@@ -90,7 +96,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Restore { file } => backup::restore(&config, &file).map(|()| 0),
         Command::Tenant(t) => tenant::run(&config, t).map(|()| 0),
         Command::User(u) => user::run(&config, u).map(|()| 0),
-        Command::Config(_) | Command::Nlu(_) | Command::SimulateCall(_) => Ok(0),
+        Command::Config(_) | Command::Nlu(_) | Command::SimulateCall(_) | Command::Router(_) => {
+            Ok(0)
+        }
     }
 }
 

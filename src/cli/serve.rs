@@ -1,5 +1,6 @@
 //! `ringlypro serve`: logging, the data directory and its lock, the database,
-//! then the HTTP server until SIGTERM/SIGINT.
+//! then the HTTP server until SIGTERM/SIGINT. Under systemd (`Type=notify`) it
+//! reports READY once listening and pings the watchdog while it runs.
 
 use crate::app::{AppState, DataLock, serve, shutdown_signal};
 use crate::clock::SystemClock;
@@ -52,7 +53,16 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             startup_ms = t0.elapsed().as_secs_f64() * 1000.0,
             "RinglyPro is ready: open http://{shown}/ for the dashboard"
         );
-        serve(listener, state, shutdown_signal()).await
+        let watchdog = crate::sdnotify::ready(&format!("serving on {addr}"));
+        let result = serve(listener, state, async {
+            shutdown_signal().await;
+            crate::sdnotify::stopping();
+        })
+        .await;
+        if let Some(w) = watchdog {
+            w.abort();
+        }
+        result
     });
     // Provider calls still running on blocking threads (a slow TTS request) do not hold up the exit.
     rt.shutdown_timeout(std::time::Duration::from_secs(2));

@@ -16,6 +16,7 @@ pub mod clients;
 pub mod contacts;
 pub mod dashboard;
 pub mod messages;
+pub mod metrics;
 pub mod numbers;
 pub mod outbox;
 pub mod settings;
