@@ -302,7 +302,8 @@ impl Bound {
         let public = tokio::net::TcpListener::bind(s.listen)
             .await
             .with_context(|| format!("cannot listen on {} (RINGLYPRO_ROUTER_LISTEN)", s.listen))?;
-        let admin = if s.admin_listen == s.listen {
+        // The same address (with a real port) means one listener for both.
+        let admin = if s.admin_listen == s.listen && s.listen.port() != 0 {
             None
         } else {
             Some(

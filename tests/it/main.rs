@@ -10,5 +10,6 @@ mod crm;
 mod messages;
 mod nlu_cli;
 mod ops;
+mod router;
 mod tenancy;
 mod voice;
