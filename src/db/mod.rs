@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod settings;
 pub mod sms_replies;
 pub mod status;
+pub mod transfer;
 pub mod voice;
 
 use crate::error::AppError;

@@ -524,7 +524,7 @@ mod tests {
         assert!(add_node(&c, "n2", "http://x:1/path", None, now).is_err());
         let nodes = list_nodes(&c).unwrap();
         assert_eq!(nodes[0].base_url, "http://127.0.0.1:3001");
-        let num = E164::parse("+15550001111").unwrap();
+        let num = E164::parse("+15552001111").unwrap();
         assert!(assign_number(&c, &num, "nope", None, now).is_err());
         assign_number(&c, &num, "n1", None, now).unwrap();
         assert!(matches!(
@@ -539,7 +539,7 @@ mod tests {
                 &NewDeferred {
                     node_id: id,
                     kind: "sms",
-                    number: Some("+15550001111"),
+                    number: Some("+15552001111"),
                     method: "POST",
                     path: p,
                     headers: &h,

@@ -599,23 +599,23 @@ mod tests {
 
     #[test]
     fn delivery_receipts_route_by_the_business_number() {
-        let params = p(&[("From", "+15550001111"), ("To", "+15559998888")]);
+        let params = p(&[("From", "+15552001111"), ("To", "+15559998888")]);
         assert_eq!(
             candidates(Kind::Callback("sms_status"), &params),
-            vec!["+15550001111", "+15559998888"]
+            vec!["+15552001111", "+15559998888"]
         );
         assert_eq!(
             candidates(Kind::Callback("sms"), &params),
-            vec!["+15559998888", "+15550001111"]
+            vec!["+15559998888", "+15552001111"]
         );
         let out = p(&[
-            ("From", "+15550001111"),
+            ("From", "+15552001111"),
             ("To", "+15559998888"),
             ("Direction", "outbound-api"),
         ]);
         assert_eq!(
             candidates(Kind::Callback("call_status"), &out)[0],
-            "+15550001111"
+            "+15552001111"
         );
     }
 

@@ -12,4 +12,5 @@ mod nlu_cli;
 mod ops;
 mod router;
 mod tenancy;
+mod tenant_move;
 mod voice;
