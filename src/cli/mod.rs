@@ -39,9 +39,17 @@ pub enum Command {
     /// Create the database if needed and apply pending schema migrations.
     Migrate,
     /// Write a consistent copy of the database to FILE; safe while the server runs.
+    /// Without FILE, writes ringlypro-<UTC time>.db into --dir (default DATA_DIR/backups)
+    /// and keeps the newest --keep: what the daily systemd timer runs.
     Backup {
         /// Where to write the copy; must not exist yet.
-        file: PathBuf,
+        file: Option<PathBuf>,
+        /// Directory for timestamped backups (default DATA_DIR/backups; used when FILE is not given).
+        #[arg(long, conflicts_with = "file")]
+        dir: Option<PathBuf>,
+        /// Without FILE: how many timestamped backups to keep (older ones are deleted).
+        #[arg(long, conflicts_with = "file", default_value_t = 14)]
+        keep: usize,
     },
     /// Replace the database with a backup. Refuses while a server uses the database.
     Restore {
@@ -92,7 +100,17 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match command {
         Command::Serve => serve::run(config).map(|()| 0),
         Command::Migrate => backup::migrate(&config).map(|()| 0),
-        Command::Backup { file } => backup::backup(&config, &file).map(|()| 0),
+        Command::Backup {
+            file: Some(file), ..
+        } => backup::backup(&config, &file).map(|()| 0),
+        Command::Backup {
+            file: None,
+            dir,
+            keep,
+        } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("backups"));
+            backup::rotate(&config, &dir, keep).map(|()| 0)
+        }
         Command::Restore { file } => backup::restore(&config, &file).map(|()| 0),
         Command::Tenant(t) => tenant::run(&config, t).map(|()| 0),
         Command::User(u) => user::run(&config, u).map(|()| 0),
