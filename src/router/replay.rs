@@ -39,7 +39,7 @@ pub async fn run(r: Shared) {
                 }
                 check_all(&r).await;
                 rounds += 1;
-                if rounds % 1800 == 0 {
+                if rounds.is_multiple_of(1800) {
                     let before = chrono::Utc::now() - KEEP_DELIVERED;
                     if let Err(e) = r.db(move |c| db::prune_delivered(c, before)).await {
                         tracing::warn!(error = %e, "could not prune delivered webhooks");
@@ -60,8 +60,8 @@ pub async fn run(r: Shared) {
 pub async fn check_all(r: &Shared) {
     let table = r.table();
     let mut set = tokio::task::JoinSet::new();
-    for node in table.nodes.iter().cloned() {
-        let r = r.clone();
+    for node in &table.nodes {
+        let (r, node) = (r.clone(), node.clone());
         set.spawn(async move { check(&r, &node).await });
     }
     while set.join_next().await.is_some() {}
