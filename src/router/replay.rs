@@ -49,7 +49,7 @@ pub async fn run(r: Shared) {
             _ = r.wake.notified() => {}
         }
         for node in r.table().nodes.iter() {
-            if node.is_up() && node.pending() > 0 && !node.draining.load(Ordering::Acquire) {
+            if node.is_up() && node.pending() != 0 && !node.draining.load(Ordering::Acquire) {
                 tokio::spawn(drain(r.clone(), node.clone()));
             }
         }

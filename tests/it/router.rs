@@ -455,3 +455,263 @@ fn router_with_two_nodes_routes_falls_back_holds_and_replays_exactly_once() {
     drop(node1);
     assert_eq!(router.terminate(), 0);
 }
+
+// ---------- in-process: exactly what the router forwards ----------
+
+/// What the echo upstream received.
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    uri: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+/// A stand-in node on 127.0.0.1:0 that records every request and answers TwiML
+/// (and `/health`), on its own runtime thread.
+struct Echo {
+    addr: std::net::SocketAddr,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+fn echo() -> Echo {
+    use axum::body::Bytes;
+    use axum::http::{HeaderMap, Method, Uri};
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>> = Default::default();
+    let rec = seen.clone();
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.set_nonblocking(true).unwrap();
+    let addr = l.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = axum::Router::new()
+                .route("/health", axum::routing::get(|| async { "ok" }))
+                .fallback(move |m: Method, u: Uri, h: HeaderMap, b: Bytes| {
+                    let rec = rec.clone();
+                    async move {
+                        rec.lock().unwrap().push(Seen {
+                            method: m.to_string(),
+                            uri: u.to_string(),
+                            headers: h
+                                .iter()
+                                .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                                .collect(),
+                            body: b.to_vec(),
+                        });
+                        (
+                            [("content-type", "text/xml; charset=utf-8")],
+                            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Say>echo</Say></Response>",
+                        )
+                    }
+                });
+            let l = tokio::net::TcpListener::from_std(l).unwrap();
+            axum::serve(l, app)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+    });
+    Echo {
+        addr,
+        seen,
+        _stop: tx,
+    }
+}
+
+struct InProcessRouter {
+    base: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+fn in_process_router(setup: impl FnOnce(&rusqlite::Connection)) -> InProcessRouter {
+    let dir = tempfile::tempdir().unwrap();
+    let conn = ringlypro::router::db::open(&ringlypro::router::db_path(dir.path())).unwrap();
+    setup(&conn);
+    drop(conn);
+    let settings = ringlypro::router::ServeArgs {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        admin_listen: "127.0.0.1:0".parse().unwrap(),
+        admin_on_public: false,
+        admin_token: Some(ADMIN_TOKEN.into()),
+        public_url: Some(WEBHOOK_BASE.into()),
+        twilio_auth_token: Some(AUTH_TOKEN.into()),
+        health_interval_ms: 200,
+        voice_timeout_ms: 2000,
+        callback_timeout_ms: 2000,
+        max_body_bytes: 1 << 20,
+        metrics_token: None,
+        log: "warn".into(),
+    };
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let path = dir.path().to_path_buf();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let bound = ringlypro::router::Bound::bind(settings, &path)
+                .await
+                .unwrap();
+            addr_tx.send(bound.public.local_addr().unwrap()).unwrap();
+            bound
+                .serve(async move {
+                    let _ = stop_rx.await;
+                })
+                .await
+                .unwrap();
+        });
+    });
+    let addr = addr_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    InProcessRouter {
+        base: format!("http://{addr}"),
+        _stop: stop,
+        _dir: dir,
+    }
+}
+
+#[test]
+fn the_router_forwards_requests_unchanged_checks_subaccount_tokens_and_routes_hosts() {
+    const SUB_TOKEN: &str = "subaccount-auth-token";
+    let main_node = echo();
+    let sub_node = echo();
+    let now = chrono::Utc::now();
+    let r = in_process_router(|c| {
+        use ringlypro::router::db;
+        db::add_node(c, "main", &format!("http://{}", main_node.addr), None, now).unwrap();
+        db::add_node(
+            c,
+            "sub",
+            &format!("http://{}", sub_node.addr),
+            Some(SUB_TOKEN),
+            now,
+        )
+        .unwrap();
+        let n1 = ringlypro::domain::E164::parse(N1).unwrap();
+        let n2 = ringlypro::domain::E164::parse(N2).unwrap();
+        db::assign_number(c, &n1, "main", None, now).unwrap();
+        db::assign_number(c, &n2, "sub", None, now).unwrap();
+        db::set_host(c, "crm.salon.example", "main", now).unwrap();
+    });
+
+    // Byte for byte: path, query, body and the signature header reach the node.
+    let path = "/webhook/twilio/sms-status?m=42&x=a%20b";
+    let params = [
+        ("MessageSid", "SMfwd00000000000000000000000001"),
+        ("MessageStatus", "delivered"),
+        ("From", N1),
+        ("To", "+15555550100"),
+    ];
+    let body = form_encode(&params);
+    let sig = sign(path, &params);
+    let res = request(
+        &agent(),
+        "POST",
+        &format!("{}{path}", r.base),
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("x-twilio-signature", &sig),
+            ("i-twilio-idempotency-token", "tok-1"),
+        ],
+        Some(body.as_bytes()),
+    );
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(
+        res.body.contains("<Say>echo</Say>"),
+        "the node's answer comes back: {}",
+        res.body
+    );
+    let seen = main_node.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let s = &seen[0];
+    assert_eq!((s.method.as_str(), s.uri.as_str()), ("POST", path));
+    assert_eq!(s.body, body.as_bytes());
+    let h = |n: &str| {
+        s.headers
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(h("x-twilio-signature"), Some(sig));
+    assert_eq!(h("i-twilio-idempotency-token").as_deref(), Some("tok-1"));
+    assert_eq!(h("x-forwarded-for").as_deref(), Some("127.0.0.1"));
+    assert!(sub_node.seen.lock().unwrap().is_empty());
+
+    // A node in a Twilio subaccount: its numbers are signed with its own token.
+    let voice = [
+        ("CallSid", "CAsub000000000000000000000000001"),
+        ("From", "+15555550100"),
+        ("To", N2),
+    ];
+    let signed_with = |token: &str| {
+        ringlypro::http::webhooks::twilio::twilio_signature(
+            token,
+            &format!("{WEBHOOK_BASE}/voice/rachel/"),
+            voice.iter().copied(),
+        )
+    };
+    let reseller = post_signed(
+        &r.base,
+        "/voice/rachel/",
+        &voice,
+        Some(&signed_with(AUTH_TOKEN)),
+    );
+    assert_eq!(
+        reseller.status, 403,
+        "the reseller's token does not sign a subaccount's numbers"
+    );
+    let sub = post_signed(
+        &r.base,
+        "/voice/rachel/",
+        &voice,
+        Some(&signed_with(SUB_TOKEN)),
+    );
+    assert_eq!(sub.status, 200, "{}", sub.body);
+    assert_eq!(sub_node.seen.lock().unwrap().len(), 1);
+
+    // Dashboards by host name; other hosts get a plain 404 from the router.
+    let page = request(
+        &agent(),
+        "GET",
+        &format!("{}/dashboard?tab=calls", r.base),
+        &[("host", "CRM.salon.example:443")],
+        None,
+    );
+    assert_eq!(page.status, 200);
+    let last = main_node.seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(last.uri, "/dashboard?tab=calls");
+    assert!(
+        last.headers
+            .iter()
+            .any(|(k, v)| k == "host" && v == "CRM.salon.example:443")
+    );
+    let other = request(
+        &agent(),
+        "GET",
+        &format!("{}/dashboard", r.base),
+        &[("host", "unknown.example")],
+        None,
+    );
+    assert_eq!(other.status, 404);
+
+    // A number no node serves: voice hears "not in service", callbacks get 404.
+    let stray = [
+        ("CallSid", "CAstray00000000000000000000000001"),
+        ("From", "+15555550100"),
+        ("To", "+15553009999"),
+    ];
+    let res = post_signed(&r.base, "/voice/rachel/", &stray, None);
+    assert_eq!(res.status, 200);
+    assert!(res.body.contains("not in service"), "{}", res.body);
+}
