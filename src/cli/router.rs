@@ -11,7 +11,8 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct RouterArgs {
     /// The router's data directory (router.db, admin_token).
-    /// Default: $RINGLYPRO_ROUTER_DATA_DIR, systemd's $STATE_DIRECTORY, or ./ringlypro-router-data.
+    /// Default: $RINGLYPRO_ROUTER_DATA_DIR, systemd's $STATE_DIRECTORY, /var/lib/ringlypro-router
+    /// when it holds router.db (the installed service), or ./ringlypro-router-data.
     #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     #[command(subcommand)]

@@ -71,13 +71,18 @@ async fn require_token(State(r): State<Shared>, req: Request, next: Next) -> Res
 
 async fn health(State(r): State<Shared>) -> Response {
     let table = r.table();
-    let up = table.nodes.iter().filter(|n| n.is_up()).count();
+    let nodes: Vec<Value> = table
+        .nodes
+        .iter()
+        .map(|n| json!({"name": n.name, "up": n.is_up(), "pending": n.pending()}))
+        .collect();
     Json(json!({
         "status": "ok",
         "role": "router-admin",
         "version": crate::VERSION,
-        "nodesUp": up,
-        "nodes": table.nodes.len(),
+        "uptimeSeconds": r.started.elapsed().as_secs(),
+        "nodes": nodes,
+        "numbers": table.numbers.len(),
     }))
     .into_response()
 }

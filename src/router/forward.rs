@@ -187,20 +187,13 @@ pub async fn public(
         .into_response()
 }
 
+/// Public liveness: no node names or counts (those are on the admin listener).
 fn health(r: &Shared) -> Response {
-    let table = r.table();
-    let nodes: Vec<_> = table
-        .nodes
-        .iter()
-        .map(|n| json!({"name": n.name, "up": n.is_up(), "pending": n.pending()}))
-        .collect();
     axum::Json(json!({
         "status": "ok",
         "version": crate::VERSION,
         "role": "router",
         "uptimeSeconds": r.started.elapsed().as_secs(),
-        "nodes": nodes,
-        "numbers": table.numbers.len(),
     }))
     .into_response()
 }

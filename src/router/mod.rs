@@ -105,8 +105,13 @@ pub struct ServeArgs {
     pub log: String,
 }
 
+/// Where the packaged service keeps its data.
+pub const SYSTEM_DATA_DIR: &str = "/var/lib/ringlypro-router";
+
 /// The router's data directory: the flag, then `$RINGLYPRO_ROUTER_DATA_DIR`,
-/// then systemd's `$STATE_DIRECTORY`, then `./ringlypro-router-data`.
+/// then systemd's `$STATE_DIRECTORY`, then [`SYSTEM_DATA_DIR`] when it holds a
+/// router database (so admin commands on an installed system find it), then
+/// `./ringlypro-router-data`.
 pub fn data_dir(flag: Option<&Path>) -> PathBuf {
     if let Some(f) = flag {
         return f.to_path_buf();
@@ -116,6 +121,10 @@ pub fn data_dir(flag: Option<&Path>) -> PathBuf {
             let s = v.to_string_lossy().to_string();
             return PathBuf::from(s.split(':').next().unwrap_or(&s));
         }
+    }
+    let system = Path::new(SYSTEM_DATA_DIR);
+    if db_path(system).is_file() {
+        return system.to_path_buf();
     }
     PathBuf::from("./ringlypro-router-data")
 }

@@ -182,15 +182,18 @@ fn deb_metadata_names_existing_files_and_the_default_config_documents_every_opti
     // The commented default config lists every option, and uncommented it is valid.
     let conf = std::fs::read_to_string(repo().join("packaging/ringlypro.toml")).unwrap();
     for o in ringlypro::config::OPTIONS {
+        let key = o.env.to_ascii_lowercase();
         assert!(
-            conf.contains(&format!("# {} = ", o.env.to_ascii_lowercase())),
+            conf.lines()
+                .any(|l| l.starts_with(&format!("# {key} = "))
+                    || l.starts_with(&format!("{key} = "))),
             "packaging/ringlypro.toml lacks {}",
             o.env
         );
     }
     let defaults: String = conf
         .lines()
-        .filter_map(|l| l.strip_prefix("# "))
+        .map(|l| l.strip_prefix("# ").unwrap_or(l))
         .filter(|l| {
             l.split_once(" = ").is_some_and(|(k, _)| {
                 ringlypro::config::OPTIONS
