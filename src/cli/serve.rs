@@ -40,6 +40,9 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             anyhow::anyhow!("cannot listen on {listen}: {e} (set PORT or RINGLYPRO_HOST)")
         })?;
         let addr = listener.local_addr()?;
+        // Signal handlers before anyone can learn we are ready: a SIGTERM right
+        // after the ready line or systemd's READY is always graceful.
+        let stop = shutdown_signal();
         let shown = if addr.ip().is_unspecified() {
             format!("localhost:{}", addr.port())
         } else {
@@ -54,8 +57,8 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             "RinglyPro is ready: open http://{shown}/ for the dashboard"
         );
         let watchdog = crate::sdnotify::ready(&format!("serving on {addr}"));
-        let result = serve(listener, state, async {
-            shutdown_signal().await;
+        let result = serve(listener, state, async move {
+            stop.await;
             crate::sdnotify::stopping();
         })
         .await;

@@ -394,6 +394,7 @@ pub fn run(settings: ServeArgs, dir: &Path) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
+        let stop = crate::app::shutdown_signal();
         let bound = Bound::bind(settings, dir).await?;
         let public = bound.public.local_addr()?;
         let admin = match &bound.admin {
@@ -420,8 +421,8 @@ pub fn run(settings: ServeArgs, dir: &Path) -> anyhow::Result<()> {
         );
         let watchdog = crate::sdnotify::ready(&format!("routing on {public}"));
         let result = bound
-            .serve(async {
-                crate::app::shutdown_signal().await;
+            .serve(async move {
+                stop.await;
                 crate::sdnotify::stopping();
             })
             .await;

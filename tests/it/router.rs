@@ -476,11 +476,16 @@ struct Echo {
 }
 
 fn echo() -> Echo {
+    echo_on(0)
+}
+
+/// The echo node on a given port (0: any); paths containing `slow` answer after a second.
+fn echo_on(port: u16) -> Echo {
     use axum::body::Bytes;
     use axum::http::{HeaderMap, Method, Uri};
     let seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>> = Default::default();
     let rec = seen.clone();
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let l = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
     l.set_nonblocking(true).unwrap();
     let addr = l.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -495,6 +500,9 @@ fn echo() -> Echo {
                 .fallback(move |m: Method, u: Uri, h: HeaderMap, b: Bytes| {
                     let rec = rec.clone();
                     async move {
+                        if u.path().contains("slow") {
+                            tokio::time::sleep(Duration::from_secs(1)).await;
+                        }
                         rec.lock().unwrap().push(Seen {
                             method: m.to_string(),
                             uri: u.to_string(),
@@ -533,6 +541,13 @@ struct InProcessRouter {
 }
 
 fn in_process_router(setup: impl FnOnce(&rusqlite::Connection)) -> InProcessRouter {
+    in_process_router_with(setup, 2000)
+}
+
+fn in_process_router_with(
+    setup: impl FnOnce(&rusqlite::Connection),
+    voice_timeout_ms: u64,
+) -> InProcessRouter {
     let dir = tempfile::tempdir().unwrap();
     let conn = ringlypro::router::db::open(&ringlypro::router::db_path(dir.path())).unwrap();
     setup(&conn);
@@ -545,7 +560,7 @@ fn in_process_router(setup: impl FnOnce(&rusqlite::Connection)) -> InProcessRout
         public_url: Some(WEBHOOK_BASE.into()),
         twilio_auth_token: Some(AUTH_TOKEN.into()),
         health_interval_ms: 200,
-        voice_timeout_ms: 2000,
+        voice_timeout_ms,
         callback_timeout_ms: 2000,
         max_body_bytes: 1 << 20,
         metrics_token: None,
@@ -714,4 +729,95 @@ fn the_router_forwards_requests_unchanged_checks_subaccount_tokens_and_routes_ho
     let res = post_signed(&r.base, "/voice/rachel/", &stray, None);
     assert_eq!(res.status, 200);
     assert!(res.body.contains("not in service"), "{}", res.body);
+}
+
+#[test]
+fn a_slow_or_down_node_sends_callers_to_voicemail_and_the_recording_arrives_later() {
+    let port = free_port();
+    let node = echo_on(port);
+    let now = chrono::Utc::now();
+    let r = in_process_router_with(
+        |c| {
+            use ringlypro::router::db;
+            db::add_node(c, "n", &format!("http://127.0.0.1:{port}"), None, now).unwrap();
+            let n1 = ringlypro::domain::E164::parse(N1).unwrap();
+            db::assign_number(c, &n1, "n", None, now).unwrap();
+        },
+        300,
+    );
+    let call = [
+        ("CallSid", "CAslow000000000000000000000000001"),
+        ("From", "+15555550100"),
+        ("To", N1),
+    ];
+    // Slower than the deadline: the caller is not left waiting.
+    let t0 = Instant::now();
+    let res = post_signed(&r.base, "/voice/slow", &call, None);
+    assert!(
+        t0.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        t0.elapsed()
+    );
+    assert_eq!(res.status, 200);
+    assert!(
+        res.body.contains("<Record") && res.body.contains("action=\"/voice/recording\""),
+        "no fallback phone: voicemail: {}",
+        res.body
+    );
+    // After our own fallback <Dial>: answered ends the call, unanswered takes a message.
+    let mut dial = call.to_vec();
+    dial.push(("DialCallStatus", "no-answer"));
+    let res = post_signed(&r.base, "/router/voice/after-dial", &dial, None);
+    assert!(res.body.contains("<Record"), "{}", res.body);
+    dial.pop();
+    dial.push(("DialCallStatus", "completed"));
+    let res = post_signed(&r.base, "/router/voice/after-dial", &dial, None);
+    assert!(
+        res.body.contains("<Hangup/>") && !res.body.contains("<Record"),
+        "{}",
+        res.body
+    );
+
+    // The node goes away; the voicemail recording is held and answered politely.
+    drop(node);
+    std::thread::sleep(Duration::from_millis(300));
+    let res = post_signed(&r.base, "/voice/rachel/", &call, None);
+    assert!(res.body.contains("<Record"), "{}", res.body);
+    let mut rec = call.to_vec();
+    rec.extend([
+        (
+            "RecordingUrl",
+            "https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1",
+        ),
+        ("RecordingSid", "RE00000000000000000000000000000001"),
+        ("RecordingDuration", "17"),
+    ]);
+    let res = post_signed(&r.base, "/voice/recording", &rec, None);
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(
+        res.body.contains("recorded") && res.body.contains("<Hangup/>"),
+        "{}",
+        res.body
+    );
+
+    // Back on the same address: the recording is delivered once, unchanged.
+    let node = echo_on(port);
+    within("the held recording reaches the node", || {
+        let seen = node.seen.lock().unwrap();
+        (seen.iter().filter(|s| s.uri == "/voice/recording").count() == 1).then_some(())
+    });
+    std::thread::sleep(Duration::from_millis(600));
+    let seen = node.seen.lock().unwrap().clone();
+    let recs: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| s.uri == "/voice/recording")
+        .collect();
+    assert_eq!(recs.len(), 1, "{seen:?}");
+    assert_eq!(recs[0].body, form_encode(&rec).as_bytes());
+    assert!(
+        recs[0]
+            .headers
+            .iter()
+            .any(|(k, v)| k == "x-twilio-signature" && *v == sign("/voice/recording", &rec))
+    );
 }
