@@ -210,6 +210,18 @@ pub const OPTIONS: &[Opt] = &[
         "how long in-flight requests may finish after SIGTERM",
     ),
     opt(
+        "RINGLYPRO_METRICS_TOKEN",
+        None,
+        true,
+        "bearer token that unlocks Prometheus /metrics on the main listener; unset: /metrics is not served there",
+    ),
+    opt(
+        "RINGLYPRO_METRICS_LISTEN",
+        None,
+        false,
+        "separate address (e.g. 127.0.0.1:9464) serving /metrics without a token, for a local Prometheus",
+    ),
+    opt(
         "RINGLYPRO_OUTBOX_POLL_MS",
         Some("2000"),
         false,
@@ -449,6 +461,10 @@ pub struct Config {
     pub trust_proxy: bool,
     pub max_body_bytes: usize,
     pub shutdown_grace_secs: u64,
+    /// Bearer token for `/metrics` on the main listener (None: not served there).
+    pub metrics_token: Option<String>,
+    /// A second listener that serves only `/metrics`, without a token.
+    pub metrics_listen: Option<SocketAddr>,
     /// Poll interval of the outbox worker; 0 = no background worker.
     pub outbox_poll_ms: u64,
     pub tts_cache_mb: u64,
@@ -584,6 +600,16 @@ impl Config {
             trust_proxy: raw.flag("RINGLYPRO_TRUST_PROXY")?,
             max_body_bytes: raw.parse("RINGLYPRO_MAX_BODY_BYTES")?,
             shutdown_grace_secs: raw.parse("RINGLYPRO_SHUTDOWN_GRACE_SECS")?,
+            metrics_token: non_empty(raw, "RINGLYPRO_METRICS_TOKEN"),
+            metrics_listen: non_empty(raw, "RINGLYPRO_METRICS_LISTEN")
+                .map(|v| {
+                    v.parse::<SocketAddr>().map_err(|_| {
+                        anyhow::anyhow!(
+                            "RINGLYPRO_METRICS_LISTEN='{v}' must be an address with a port, e.g. 127.0.0.1:9464"
+                        )
+                    })
+                })
+                .transpose()?,
             outbox_poll_ms: raw.parse("RINGLYPRO_OUTBOX_POLL_MS")?,
             tts_cache_mb: raw.parse("RINGLYPRO_TTS_CACHE_MB")?,
             tts_timeout_ms: raw.parse("RINGLYPRO_TTS_TIMEOUT_MS")?,
@@ -595,6 +621,9 @@ impl Config {
         };
         if cfg.max_body_bytes < 1024 {
             bail!("RINGLYPRO_MAX_BODY_BYTES must be at least 1024");
+        }
+        if cfg.metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+            bail!("RINGLYPRO_METRICS_TOKEN must be at least 16 characters");
         }
         if cfg.argon2_memory_kib < 8 || cfg.argon2_iterations < 1 {
             bail!(

@@ -136,10 +136,12 @@ async fn round(state: &AppState) -> Result<usize, AppError> {
                     Ok(sent) => outbox::mark_sent(c, item, &sent.sid, done)?,
                     Err(e) if e.retryable && item.attempts < MAX_ATTEMPTS => {
                         tracing::warn!(outbox_id = item.id, attempts = item.attempts, error = %e, "SMS not sent; will retry");
+                        crate::metrics::node().outbox_failures.inc(&["sms", "yes"]);
                         outbox::mark_retry(c, item, &e.to_string(), done + backoff(item.attempts))?
                     }
                     Err(e) => {
                         tracing::warn!(outbox_id = item.id, attempts = item.attempts, error = %e, "SMS failed for good");
+                        crate::metrics::node().outbox_failures.inc(&["sms", "no"]);
                         outbox::mark_failed(c, item, e.code.as_deref(), &e.to_string(), done)?
                     }
                 }

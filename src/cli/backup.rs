@@ -1,5 +1,6 @@
 //! `migrate`, `backup FILE` (VACUUM INTO: a consistent copy while the server
-//! runs) and `restore FILE` (validated first; refused while a server holds the
+//! runs), `backup --dir DIR --keep N` (timestamped copies with rotation, what
+//! the daily systemd timer runs) and `restore FILE` (validated first; refused while a server holds the
 //! database; the database it replaces is kept beside it).
 
 use crate::app::DataLock;
@@ -61,6 +62,44 @@ pub fn backup(config: &Config, file: &Path) -> anyhow::Result<()> {
         file.display(),
         size / 1024
     );
+    Ok(())
+}
+
+/// Name prefix and suffix of the timestamped backups `rotate` manages.
+const ROTATED_PREFIX: &str = "ringlypro-";
+const ROTATED_SUFFIX: &str = ".db";
+
+/// Writes `DIR/ringlypro-YYYYMMDDTHHMMSSZ.db` and deletes all but the newest
+/// `keep` files of that pattern (other files in DIR are left alone).
+pub fn rotate(config: &Config, dir: &Path, keep: usize) -> anyhow::Result<()> {
+    if keep == 0 {
+        bail!("--keep must be at least 1");
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create backup directory {}", dir.display()))?;
+    let name = format!(
+        "{ROTATED_PREFIX}{}{ROTATED_SUFFIX}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+    );
+    backup(config, &dir.join(name))?;
+    let mut ours: Vec<String> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| {
+            n.strip_prefix(ROTATED_PREFIX)
+                .and_then(|r| r.strip_suffix(ROTATED_SUFFIX))
+                .is_some_and(|stamp| stamp.len() == 16 && stamp.ends_with('Z'))
+        })
+        .collect();
+    // The timestamp sorts lexically in time order: newest last.
+    ours.sort();
+    let excess = ours.len().saturating_sub(keep);
+    for old in &ours[..excess] {
+        let p = dir.join(old);
+        std::fs::remove_file(&p)
+            .with_context(|| format!("cannot delete old backup {}", p.display()))?;
+        println!("deleted old backup {}", p.display());
+    }
     Ok(())
 }
 

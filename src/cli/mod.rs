@@ -1,10 +1,11 @@
 //! The command line: `serve` (the default), `migrate`, `backup`, `restore`,
-//! `tenant …`, `user …`, `billing …` and `config check`. Admin commands work on the database
+//! `tenant …`, `user …`, `billing …`, `router …` and `config check`. Admin commands work on the database
 //! directly (safe beside a running server: WAL and a busy timeout).
 
 mod backup;
 mod billing;
 pub mod nlu;
+mod router;
 mod serve;
 mod simulate;
 mod tenant;
@@ -39,9 +40,17 @@ pub enum Command {
     /// Create the database if needed and apply pending schema migrations.
     Migrate,
     /// Write a consistent copy of the database to FILE; safe while the server runs.
+    /// Without FILE, writes ringlypro-<UTC time>.db into --dir (default DATA_DIR/backups)
+    /// and keeps the newest --keep: what the daily systemd timer runs.
     Backup {
         /// Where to write the copy; must not exist yet.
-        file: PathBuf,
+        file: Option<PathBuf>,
+        /// Directory for timestamped backups (default DATA_DIR/backups; used when FILE is not given).
+        #[arg(long, conflicts_with = "file")]
+        dir: Option<PathBuf>,
+        /// Without FILE: how many timestamped backups to keep (older ones are deleted).
+        #[arg(long, conflicts_with = "file", default_value_t = 14)]
+        keep: usize,
     },
     /// Replace the database with a backup. Refuses while a server uses the database.
     Restore {
@@ -65,6 +74,8 @@ pub enum Command {
     Nlu(nlu::NluCommand),
     /// Play a caller against a running server (signed like Twilio) and print the conversation.
     SimulateCall(simulate::SimulateArgs),
+    /// The reseller's front: routes Twilio webhooks to the node that serves each number.
+    Router(router::RouterArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -86,16 +97,31 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
     if let Command::SimulateCall(args) = command {
         return simulate::run(args).map(|()| 0);
     }
+    if let Command::Router(args) = command {
+        return router::run(args).map(|()| 0);
+    }
     let (config, _raw) = Config::load(cli.config.as_deref())?;
     match command {
         Command::Serve => serve::run(config).map(|()| 0),
         Command::Migrate => backup::migrate(&config).map(|()| 0),
-        Command::Backup { file } => backup::backup(&config, &file).map(|()| 0),
+        Command::Backup {
+            file: Some(file), ..
+        } => backup::backup(&config, &file).map(|()| 0),
+        Command::Backup {
+            file: None,
+            dir,
+            keep,
+        } => {
+            let dir = dir.unwrap_or_else(|| config.data_dir.join("backups"));
+            backup::rotate(&config, &dir, keep).map(|()| 0)
+        }
         Command::Restore { file } => backup::restore(&config, &file).map(|()| 0),
         Command::Tenant(t) => tenant::run(&config, t).map(|()| 0),
         Command::User(u) => user::run(&config, u).map(|()| 0),
         Command::Billing(b) => billing::run(&config, b),
-        Command::Config(_) | Command::Nlu(_) | Command::SimulateCall(_) => Ok(0),
+        Command::Config(_) | Command::Nlu(_) | Command::SimulateCall(_) | Command::Router(_) => {
+            Ok(0)
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! `ringlypro serve`: logging, the data directory and its lock, the database,
 //! the first-run setup token (printed once while no account exists), then the
-//! HTTP server until SIGTERM/SIGINT.
+//! HTTP server until SIGTERM/SIGINT. Under systemd (`Type=notify`) it
+//! reports READY once listening and pings the watchdog while it runs.
 
 use crate::app::{AppState, DataLock, serve, shutdown_signal};
 use crate::clock::SystemClock;
@@ -54,6 +55,9 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
             anyhow::anyhow!("cannot listen on {listen}: {e} (set PORT or RINGLYPRO_HOST)")
         })?;
         let addr = listener.local_addr()?;
+        // Signal handlers before anyone can learn we are ready: a SIGTERM right
+        // after the ready line or systemd's READY is always graceful.
+        let stop = shutdown_signal();
         let shown = if addr.ip().is_unspecified() {
             format!("localhost:{}", addr.port())
         } else {
@@ -72,7 +76,16 @@ pub fn run(mut config: Config) -> anyhow::Result<()> {
                 "first-run setup: no account exists yet. Open http://{shown}/setup and enter the setup token {token} to create the first owner"
             );
         }
-        serve(listener, state, shutdown_signal()).await
+        let watchdog = crate::sdnotify::ready(&format!("serving on {addr}"));
+        let result = serve(listener, state, async move {
+            stop.await;
+            crate::sdnotify::stopping();
+        })
+        .await;
+        if let Some(w) = watchdog {
+            w.abort();
+        }
+        result
     });
     // Provider calls still running on blocking threads (a slow TTS request) do not hold up the exit.
     rt.shutdown_timeout(std::time::Duration::from_secs(2));

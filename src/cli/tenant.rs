@@ -1,4 +1,6 @@
-//! `ringlypro tenant create|list|show|set-number|enable|disable`.
+//! `ringlypro tenant create|list|show|set-number|enable|disable|export|import`.
+//! Export and import move one business between nodes (`db::transfer` has the
+//! format and its rules: a consistent snapshot, ids kept, conflicts refused).
 
 use super::{in_tx, open_db};
 use crate::config::Config;
@@ -41,12 +43,26 @@ pub enum TenantCommand {
     Enable { id: i64 },
     /// Suspend a business: its users cannot sign in and its number is not answered.
     Disable { id: i64 },
+    /// Write one business with all its rows (contacts, calendar, calls, messages, credits…)
+    /// to FILE from one consistent snapshot; safe while the server runs. The file holds
+    /// password hashes and personal data: it is created readable by its owner only.
+    Export {
+        id: i64,
+        /// Where to write the export (JSON lines); must not exist yet.
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Load a business exported from another node. Ids are kept; refuses (changing nothing)
+    /// when this node already has its id, its number, a user's email or any of its rows.
+    Import { file: std::path::PathBuf },
 }
 
 pub fn run(config: &Config, cmd: TenantCommand) -> anyhow::Result<()> {
     let mut conn = open_db(config)?;
     let now = chrono::Utc::now();
     match cmd {
+        TenantCommand::Export { id, out } => return export(&mut conn, id, &out),
+        TenantCommand::Import { file } => return import(&mut conn, &file),
         TenantCommand::Create {
             name,
             phone,
@@ -150,5 +166,81 @@ pub fn run(config: &Config, cmd: TenantCommand) -> anyhow::Result<()> {
         }
     }
     let _ = AppError::not_found;
+    Ok(())
+}
+
+fn print_rows(summary: &db::transfer::Summary) {
+    for (table, n) in &summary.rows {
+        if *n > 0 {
+            println!("  {table:<24} {n}");
+        }
+    }
+}
+
+fn export(conn: &mut rusqlite::Connection, id: i64, out: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    if out.exists() {
+        anyhow::bail!("{} already exists; choose a new file name", out.display());
+    }
+    let mut partial = out.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let file = opts
+        .open(&partial)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", partial.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    let result = db::transfer::export(conn, ClientId::from_trusted(id), &mut w)
+        .map_err(|e| anyhow::anyhow!("{}", e.public_message_for_cli()))
+        .and_then(|s| {
+            w.flush()?;
+            w.get_ref().sync_all()?;
+            Ok(s)
+        });
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&partial, out)?;
+    println!(
+        "exported business {} (\"{}\", {}) to {}: {} rows, schema version {}",
+        summary.tenant,
+        summary.business_name,
+        summary.number.as_deref().unwrap_or("no number"),
+        out.display(),
+        summary.total(),
+        summary.schema_version
+    );
+    print_rows(&summary);
+    Ok(())
+}
+
+fn import(conn: &mut rusqlite::Connection, file: &std::path::Path) -> anyhow::Result<()> {
+    let f = std::fs::File::open(file)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", file.display()))?;
+    let mut r = std::io::BufReader::new(f);
+    let summary = db::transfer::import(conn, &mut r)
+        .map_err(|e| anyhow::anyhow!("import refused: {}", e.public_message_for_cli()))?;
+    println!(
+        "imported business {} (\"{}\", {}): {} rows",
+        summary.tenant,
+        summary.business_name,
+        summary.number.as_deref().unwrap_or("no number"),
+        summary.total()
+    );
+    print_rows(&summary);
+    println!(
+        "next: point its number at this node (ringlypro router number assign {} <node>); users sign in again here (sessions do not move)",
+        summary.number.as_deref().unwrap_or("<number>")
+    );
     Ok(())
 }

@@ -19,11 +19,13 @@ pub mod contacts;
 pub mod credit_view;
 pub mod dashboard;
 pub mod messages;
+pub mod metrics;
 pub mod numbers;
 pub mod outbox;
 pub mod settings;
 pub mod sms_replies;
 pub mod status;
+pub mod transfer;
 pub mod voice;
 
 use crate::error::AppError;

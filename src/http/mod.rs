@@ -8,6 +8,7 @@ pub mod api;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod metrics;
 pub mod webhooks;
 
 use crate::app::AppState;
@@ -32,11 +33,14 @@ pub fn router(state: AppState) -> Router {
     let api = api::router().fallback(error::api_not_found);
     Router::new()
         .merge(health::router())
+        .merge(metrics::router())
         .nest("/api", api)
         .merge(webhooks::router())
         .merge(crate::web::router())
         .method_not_allowed_fallback(error::method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(max_body, reject_oversized))
+        // Runs after routing (Router::layer), so the route template is known.
+        .layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(
             ServiceBuilder::new()
                 .layer(CatchPanicLayer::custom(error::panic_response))

@@ -192,9 +192,28 @@ fn signed_url(parts: &Parts, app: &AppState) -> String {
     format!("{base}{path}")
 }
 
+/// True when `signature` is Twilio's signature of `url` (with or without its
+/// default port) and `params` under `token`, compared in constant time. The
+/// node's extractor and the router both verify with this.
+pub fn signature_matches(
+    token: &str,
+    url: &str,
+    params: &[(String, String)],
+    signature: &str,
+) -> bool {
+    url_variants(url).iter().any(|u| {
+        let expected = twilio_signature(
+            token,
+            u,
+            params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        );
+        ct_eq(expected.as_bytes(), signature.trim().as_bytes())
+    })
+}
+
 /// The URL with and without its port: Twilio's own validators accept either,
 /// because proxies differ in whether the default port is part of the URL.
-fn url_variants(url: &str) -> Vec<String> {
+pub fn url_variants(url: &str) -> Vec<String> {
     let mut out = vec![url.to_string()];
     let Some((scheme, rest)) = url.split_once("://") else {
         return out;
@@ -295,15 +314,7 @@ where
         })?;
         if let (Some(token), Some(signature)) = (&token, &signature) {
             let url = signed_url(&parts, &app);
-            let valid = url_variants(&url).iter().any(|u| {
-                let expected = twilio_signature(
-                    token,
-                    u,
-                    params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                );
-                ct_eq(expected.as_bytes(), signature.trim().as_bytes())
-            });
-            if !valid {
+            if !signature_matches(token, &url, &params, signature) {
                 return Err(reject(
                     StatusCode::FORBIDDEN,
                     &path,

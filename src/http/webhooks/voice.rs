@@ -94,6 +94,7 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
         Ok(Some(o)) if o.active => o,
         Ok(_) => {
             tracing::info!(to = %to, %call_sid, "call to a number no business uses");
+            crate::metrics::node().voice_turns.inc(&["not_in_service"]);
             return xml(engine::not_in_service(), StatusCode::OK);
         }
         Err(e) => {
@@ -165,6 +166,7 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
         .await;
     match result {
         Ok(twiml) => {
+            crate::metrics::node().voice_turns.inc(&["ok"]);
             let twiml = if state.providers.tts.is_some() {
                 with_voices(&state, client, twiml).await
             } else {
@@ -174,10 +176,12 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
         }
         Err(AppError::Forbidden(m)) => {
             tracing::warn!(reason = %m, "voice webhook refused");
+            crate::metrics::node().voice_turns.inc(&["refused"]);
             xml(Twiml::empty().render(), StatusCode::FORBIDDEN)
         }
         Err(e) => {
             tracing::error!(error = %e, "voice turn failed; apologising and offering voicemail");
+            crate::metrics::node().voice_turns.inc(&["apology"]);
             xml(engine::apology(lang_hint), StatusCode::OK)
         }
     }

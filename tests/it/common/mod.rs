@@ -314,23 +314,37 @@ pub struct Proc {
 
 impl Proc {
     /// Starts `serve` and waits for the ready line; PORT=0 picks a free port.
-    pub fn serve(mut cmd: Command) -> Self {
-        cmd.arg("serve")
-            .env("PORT", "0")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+    pub fn serve(cmd: Command) -> Self {
+        Self::serve_on(cmd, 0)
+    }
+
+    /// Starts `serve` on a fixed port (a node that must come back at the same address).
+    pub fn serve_on(mut cmd: Command, port: u16) -> Self {
+        cmd.arg("serve").env("PORT", port.to_string());
+        Self::spawn_until(cmd, "open http://")
+    }
+
+    /// Starts `cmd` (its arguments already set) and waits until a stderr line
+    /// contains `ready`; `base` is the first `http://` URL after it.
+    pub fn spawn_until(mut cmd: Command, ready: &str) -> Self {
+        cmd.stdout(Stdio::null()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn ringlypro");
         let stderr = child.stderr.take().expect("stderr");
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
         let (tx, rx) = std::sync::mpsc::channel();
         let log2 = log.clone();
+        let ready = ready.to_string();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let url = line.find("open http://").map(|i| {
-                    let rest = &line[i + "open ".len()..];
-                    rest.chars()
-                        .take_while(|c| !c.is_whitespace())
-                        .collect::<String>()
+                let url = line.find(&ready).and_then(|i| {
+                    let rest = &line[i..];
+                    let j = rest.find("http://")?;
+                    Some(
+                        rest[j..]
+                            .chars()
+                            .take_while(|c| !c.is_whitespace())
+                            .collect::<String>(),
+                    )
                 });
                 log2.lock().expect("log").push(line);
                 if let Some(url) = url {
@@ -349,6 +363,22 @@ impl Proc {
             }
         };
         Self { child, base, log }
+    }
+
+    /// The first `http://` URL that follows `marker` in the log.
+    pub fn url_after(&self, marker: &str) -> Option<String> {
+        let log = self.log.lock().expect("log");
+        log.iter().find_map(|line| {
+            let i = line.find(marker)? + marker.len();
+            let rest = &line[i..];
+            let j = rest.find("http://")?;
+            Some(
+                rest[j..]
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && *c != '"')
+                    .collect::<String>(),
+            )
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -385,6 +415,14 @@ impl Drop for Proc {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A TCP port that was free a moment ago (for a process that must restart on it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
 }
 
 /// Sends only the head of a request announcing a `content_length` body, and
