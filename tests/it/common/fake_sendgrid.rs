@@ -49,10 +49,8 @@ struct Inner {
 type Shared = Arc<Mutex<Inner>>;
 
 pub struct FakeSendGrid {
-    addr: std::net::SocketAddr,
+    server: super::fake_server::FakeServer,
     inner: Shared,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 async fn send(
@@ -109,39 +107,18 @@ async fn send(
 impl FakeSendGrid {
     pub fn start() -> Self {
         let inner: Shared = Arc::default();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind fake sendgrid");
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = axum::Router::new()
             .route("/v3/mail/send", post(send))
             .with_state(inner.clone());
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let l = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(l, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
         Self {
-            addr,
+            server: super::fake_server::FakeServer::start(app, "fake sendgrid"),
             inner,
-            stop: Some(tx),
-            thread: Some(thread),
         }
     }
 
     /// The base URL to put in `SENDGRID_API_BASE`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// The next `n` requests are answered with `status`.
@@ -162,16 +139,5 @@ impl FakeSendGrid {
             .into_iter()
             .filter(|r| r.answered == 202)
             .collect()
-    }
-}
-
-impl Drop for FakeSendGrid {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }

@@ -55,10 +55,8 @@ struct Inner {
 type Shared = Arc<Mutex<Inner>>;
 
 pub struct FakeStripe {
-    addr: std::net::SocketAddr,
+    server: super::fake_server::FakeServer,
     inner: Shared,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 fn error(status: u16, kind: &str, code: &str, message: &str, extra: Option<Value>) -> (u16, Value) {
@@ -246,41 +244,20 @@ async fn handle(
 impl FakeStripe {
     pub fn start() -> Self {
         let inner: Shared = Arc::default();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind fake stripe");
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = axum::Router::new()
             .route("/v1/customers", post(handle))
             .route("/v1/payment_intents", post(handle))
             .route("/v1/checkout/sessions", post(handle))
             .with_state(inner.clone());
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let l = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(l, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
         Self {
-            addr,
+            server: super::fake_server::FakeServer::start(app, "fake stripe"),
             inner,
-            stop: Some(tx),
-            thread: Some(thread),
         }
     }
 
     /// The base URL to put in `STRIPE_API_BASE`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// The next off-session charge is declined (402 card_error).
@@ -321,17 +298,6 @@ impl FakeStripe {
             .get(id)
             .cloned()
             .unwrap_or(Value::Null)
-    }
-}
-
-impl Drop for FakeStripe {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

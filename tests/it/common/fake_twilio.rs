@@ -52,10 +52,8 @@ struct Inner {
 type Shared = Arc<Mutex<Inner>>;
 
 pub struct FakeTwilio {
-    addr: std::net::SocketAddr,
+    server: super::fake_server::FakeServer,
     inner: Shared,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 fn expected_auth() -> String {
@@ -214,10 +212,6 @@ impl FakeTwilio {
 
     pub fn start() -> Self {
         let inner: Shared = Arc::default();
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind fake twilio");
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let app = axum::Router::new()
             .route(
                 "/2010-04-01/Accounts/{account}/Messages.json",
@@ -236,32 +230,15 @@ impl FakeTwilio {
                 axum::routing::delete(release),
             )
             .with_state(inner.clone());
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async move {
-                let l = tokio::net::TcpListener::from_std(listener).unwrap();
-                axum::serve(l, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .unwrap();
-            });
-        });
         Self {
-            addr,
+            server: super::fake_server::FakeServer::start(app, "fake twilio"),
             inner,
-            stop: Some(tx),
-            thread: Some(thread),
         }
     }
 
     /// The base URL to put in `TWILIO_API_BASE`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.server.url()
     }
 
     /// The next `n` requests are answered with `status` (500 → Twilio's
@@ -281,16 +258,5 @@ impl FakeTwilio {
     /// The messages Twilio would have sent (each at most once per idempotency token).
     pub fn created(&self) -> Vec<Value> {
         self.inner.lock().unwrap().created.clone()
-    }
-}
-
-impl Drop for FakeTwilio {
-    fn drop(&mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }

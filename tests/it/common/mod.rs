@@ -5,6 +5,7 @@
 
 pub mod fake_elevenlabs;
 pub mod fake_sendgrid;
+pub mod fake_server;
 pub mod fake_smtp;
 pub mod fake_stripe;
 pub mod fake_twilio;
