@@ -100,38 +100,20 @@ fn start_router(dir: &Path) -> (Proc, String) {
 
 /// `simulate-call` through the router, signed for the public URL.
 fn call(cwd: &Path, router: &str, to: &str, from: &str, lines: &[&str]) -> String {
-    use std::io::Write;
-    let mut child = bare_command(cwd)
-        .args([
-            "simulate-call",
-            "--url",
-            router,
-            "--to",
-            to,
-            "--from",
-            from,
-            "--webhook-base-url",
-            WEBHOOK_BASE,
-        ])
-        .env("TWILIO_AUTH_TOKEN", AUTH_TOKEN)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.join("\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let mut cmd = bare_command(cwd);
+    cmd.args([
+        "simulate-call",
+        "--url",
+        router,
+        "--to",
+        to,
+        "--from",
+        from,
+        "--webhook-base-url",
+        WEBHOOK_BASE,
+    ])
+    .env("TWILIO_AUTH_TOKEN", AUTH_TOKEN);
+    run_with_input(cmd, lines)
 }
 
 fn count(db: &Path, sql: &str) -> i64 {

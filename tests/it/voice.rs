@@ -899,37 +899,19 @@ fn provisioning_buys_a_configured_number_once_and_releases_what_it_cannot_keep()
 
 /// Runs `ringlypro simulate-call` with `lines` as the caller's script.
 fn simulate(cwd: &std::path::Path, base: &str, from: &str, lang: &str, lines: &[&str]) -> String {
-    use std::io::Write;
-    let mut child = bare_command(cwd)
-        .args([
-            "simulate-call",
-            "--url",
-            base,
-            "--to",
-            NUMBER,
-            "--from",
-            from,
-            "--lang",
-            lang,
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.join("\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let mut cmd = bare_command(cwd);
+    cmd.args([
+        "simulate-call",
+        "--url",
+        base,
+        "--to",
+        NUMBER,
+        "--from",
+        from,
+        "--lang",
+        lang,
+    ]);
+    run_with_input(cmd, lines)
 }
 
 #[test]

@@ -587,3 +587,28 @@ pub fn is_twiml(r: &Resp) -> bool {
         && r.body.starts_with("<?xml")
         && r.body.contains("<Response")
 }
+
+/// Runs a command with `lines` on its standard input; asserts success and
+/// returns its standard output (the caller scripts of `simulate-call`).
+pub fn run_with_input(mut cmd: Command, lines: &[&str]) -> String {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.join("\n").as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
