@@ -535,21 +535,37 @@ fn metadata(client: ClientId, payment_id: i64, kind: &str) -> Vec<(&'static str,
     ]
 }
 
+/// What every top-up starts with: a valid amount, Stripe configured, an
+/// idempotency key (the client's `Idempotency-Key` or a fresh one) and the
+/// pending payment row.
+async fn begin_top_up(
+    state: &AppState,
+    user: &CurrentUser,
+    headers: &HeaderMap,
+    b: &AmountBody,
+    route: &str,
+    kind: &'static str,
+) -> Result<(i64, ClientId, Started), AppError> {
+    let cents = top_up(b)?;
+    let client_supplied = client_key(headers)?;
+    stripe_unavailable(state)?;
+    let client = user.client_id();
+    let key = format!(
+        "{route}:{client}:{}",
+        client_supplied.unwrap_or_else(|| crate::auth::random_hex(16))
+    );
+    let started = start_payment(state, client, kind, cents, key).await?;
+    Ok((cents, client, started))
+}
+
 async fn reload(
     State(state): State<AppState>,
     user: CurrentUser,
     headers: HeaderMap,
     ApiJson(b): ApiJson<AmountBody>,
 ) -> Result<Response, AppError> {
-    let cents = top_up(&b)?;
-    let client_supplied = client_key(&headers)?;
-    stripe_unavailable(&state)?;
-    let client = user.client_id();
-    let key = format!(
-        "reload:{client}:{}",
-        client_supplied.unwrap_or_else(|| crate::auth::random_hex(16))
-    );
-    let started = start_payment(&state, client, "manual", cents, key).await?;
+    let (cents, client, started) =
+        begin_top_up(&state, &user, &headers, &b, "reload", "manual").await?;
     let payments = state.providers.payments.clone();
     let (pid, k, cust) = (
         started.payment_id,
@@ -603,15 +619,8 @@ async fn checkout(
     headers: HeaderMap,
     ApiJson(b): ApiJson<AmountBody>,
 ) -> Result<Response, AppError> {
-    let cents = top_up(&b)?;
-    let client_supplied = client_key(&headers)?;
-    stripe_unavailable(&state)?;
-    let client = user.client_id();
-    let key = format!(
-        "checkout:{client}:{}",
-        client_supplied.unwrap_or_else(|| crate::auth::random_hex(16))
-    );
-    let started = start_payment(&state, client, "checkout", cents, key).await?;
+    let (cents, client, started) =
+        begin_top_up(&state, &user, &headers, &b, "checkout", "checkout").await?;
     let payments = state.providers.payments.clone();
     let base = state.config.frontend_url.clone();
     let (pid, k, cust) = (
