@@ -112,11 +112,8 @@ pub fn insert(conn: &Connection, u: &NewUser<'_>, now: DateTime<Utc>) -> Result<
 
 pub fn get(conn: &Connection, id: UserId) -> Result<Option<User>, AppError> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
-            [id.get()],
-            user_from_row,
-        )
+        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
+        .query_row([id.get()], user_from_row)
         .optional()?)
 }
 

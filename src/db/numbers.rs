@@ -18,20 +18,19 @@ pub struct NumberOwner {
 /// The tenant whose RinglyPro number is `number`, if any.
 pub fn owner_of(conn: &Connection, number: &E164) -> Result<Option<NumberOwner>, AppError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, business_name, business_phone, ringlypro_number, active
              FROM clients WHERE ringlypro_number = ?1",
-            [number.as_str()],
-            |r| {
-                Ok(NumberOwner {
-                    client_id: ClientId::from_trusted(r.get(0)?),
-                    business_name: r.get(1)?,
-                    business_phone: r.get(2)?,
-                    number: r.get(3)?,
-                    active: r.get(4)?,
-                })
-            },
-        )
+        )?
+        .query_row([number.as_str()], |r| {
+            Ok(NumberOwner {
+                client_id: ClientId::from_trusted(r.get(0)?),
+                business_name: r.get(1)?,
+                business_phone: r.get(2)?,
+                number: r.get(3)?,
+                active: r.get(4)?,
+            })
+        })
         .optional()?)
 }
 

@@ -214,10 +214,10 @@ pub async fn session_user(parts: &Parts, app: &AppState) -> Result<CurrentUser, 
     let now = app.clock.now().timestamp();
     let claims = app.tokens.verify(&token, now).map_err(|_| unauthorized())?;
     let user_id = UserId::from_trusted(claims.user_id);
+    // A primary-key lookup on every signed-in request: run it here, not on the blocking pool.
     let user = app
         .db
-        .read(move |c| db::auth::get(c, user_id))
-        .await?
+        .lookup(|c| db::auth::get(c, user_id))?
         .ok_or_else(unauthorized)?;
     if user.token_version != claims.ver || user.client_id != claims.client_id {
         return Err(unauthorized());

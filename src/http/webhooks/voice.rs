@@ -86,10 +86,7 @@ async fn run(state: AppState, uri: Uri, req: TwilioRequest, kind: Kind) -> Respo
         tracing::warn!(%call_sid, "voice webhook without a valid To number");
         return xml(engine::not_in_service(), StatusCode::OK);
     };
-    let owner = {
-        let to = to.clone();
-        state.db.read(move |c| db::numbers::owner_of(c, &to)).await
-    };
+    let owner = state.db.lookup(|c| db::numbers::owner_of(c, &to));
     let owner = match owner {
         Ok(Some(o)) if o.active => o,
         Ok(_) => {
