@@ -12,7 +12,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::sync::{LazyLock, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{LazyLock, RwLock};
 use std::time::Instant;
 
 /// Latency buckets in seconds: 0.5 ms … 10 s.
@@ -72,7 +73,84 @@ pub struct CounterVec {
     name: &'static str,
     help: &'static str,
     labels: &'static [&'static str],
-    values: Mutex<BTreeMap<Vec<String>, u64>>,
+    values: RwLock<Series<AtomicU64>>,
+}
+
+/// The series of one family, found by their label values. Finding a series that
+/// exists allocates nothing (the HTTP middleware does it on every request);
+/// a new one stores its labels once.
+struct Series<V> {
+    /// Hash of the label values → the series with that hash.
+    by_hash: BTreeMap<u64, Vec<(Vec<String>, V)>>,
+}
+
+impl<V> Series<V> {
+    const fn new() -> Self {
+        Self {
+            by_hash: BTreeMap::new(),
+        }
+    }
+
+    fn hash(labels: &[&str]) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        labels.hash(&mut h);
+        h.finish()
+    }
+
+    fn get(&self, labels: &[&str]) -> Option<&V> {
+        self.by_hash
+            .get(&Self::hash(labels))?
+            .iter()
+            .find(|(k, _)| same(k, labels))
+            .map(|(_, v)| v)
+    }
+
+    fn entry(&mut self, labels: &[&str], new: impl FnOnce() -> V) -> &mut V {
+        let list = self.by_hash.entry(Self::hash(labels)).or_default();
+        let i = match list.iter().position(|(k, _)| same(k, labels)) {
+            Some(i) => i,
+            None => {
+                list.push((labels.iter().map(|s| s.to_string()).collect(), new()));
+                list.len() - 1
+            }
+        };
+        &mut list[i].1
+    }
+
+    /// Every series, ordered by label values (stable output for scrapers and tests).
+    fn sorted(&self) -> Vec<(&Vec<String>, &V)> {
+        let mut all: Vec<_> = self
+            .by_hash
+            .values()
+            .flatten()
+            .map(|(k, v)| (k, v))
+            .collect();
+        all.sort_by(|a, b| a.0.cmp(b.0));
+        all
+    }
+}
+
+/// Runs `f` on the series of `labels`, creating it first when needed. The
+/// common case (the series exists) takes only the shared lock: concurrent
+/// requests never wait for each other here; values are atomics.
+fn with_series<V, R>(
+    lock: &RwLock<Series<V>>,
+    labels: &[&str],
+    new: impl FnOnce() -> V,
+    f: impl FnOnce(&V) -> R,
+) -> Option<R> {
+    if let Ok(m) = lock.read()
+        && let Some(v) = m.get(labels)
+    {
+        return Some(f(v));
+    }
+    let mut m = lock.write().ok()?;
+    Some(f(m.entry(labels, new)))
+}
+
+fn same(stored: &[String], labels: &[&str]) -> bool {
+    stored.len() == labels.len() && stored.iter().zip(labels).all(|(a, b)| a == b)
 }
 
 impl CounterVec {
@@ -85,7 +163,7 @@ impl CounterVec {
             name,
             help,
             labels,
-            values: Mutex::new(BTreeMap::new()),
+            values: RwLock::new(Series::new()),
         }
     }
 
@@ -94,38 +172,38 @@ impl CounterVec {
     }
 
     pub fn add(&self, label_values: &[&str], n: u64) {
-        let key: Vec<String> = label_values.iter().map(|s| s.to_string()).collect();
-        if let Ok(mut m) = self.values.lock() {
-            *m.entry(key).or_insert(0) += n;
-        }
+        with_series(&self.values, label_values, AtomicU64::default, |v| {
+            v.fetch_add(n, Relaxed)
+        });
     }
 
     /// The current value of one series (0 when never touched).
     pub fn get(&self, label_values: &[&str]) -> u64 {
-        let key: Vec<String> = label_values.iter().map(|s| s.to_string()).collect();
         self.values
-            .lock()
+            .read()
             .ok()
-            .and_then(|m| m.get(&key).copied())
+            .and_then(|m| m.get(label_values).map(|v| v.load(Relaxed)))
             .unwrap_or(0)
     }
 
     pub fn render(&self, out: &mut String) {
         let _ = writeln!(out, "# HELP {} {}", self.name, self.help);
         let _ = writeln!(out, "# TYPE {} counter", self.name);
-        if let Ok(m) = self.values.lock() {
-            for (k, v) in m.iter() {
+        if let Ok(m) = self.values.read() {
+            for (k, v) in m.sorted() {
+                let v = v.load(Relaxed);
                 let _ = writeln!(out, "{}{} {v}", self.name, label_set(self.labels, k, None));
             }
         }
     }
 }
 
-#[derive(Clone)]
+/// One histogram series. The sum is kept in nanoseconds so it can be an atomic
+/// integer (every observation is a duration in seconds).
 struct Hist {
-    counts: Vec<u64>,
-    sum: f64,
-    count: u64,
+    counts: Vec<AtomicU64>,
+    sum_nanos: AtomicU64,
+    count: AtomicU64,
 }
 
 /// A histogram with labels and fixed buckets.
@@ -134,7 +212,7 @@ pub struct HistogramVec {
     help: &'static str,
     labels: &'static [&'static str],
     buckets: &'static [f64],
-    values: Mutex<BTreeMap<Vec<String>, Hist>>,
+    values: RwLock<Series<Hist>>,
 }
 
 impl HistogramVec {
@@ -149,42 +227,46 @@ impl HistogramVec {
             help,
             labels,
             buckets,
-            values: Mutex::new(BTreeMap::new()),
+            values: RwLock::new(Series::new()),
         }
     }
 
+    /// Records one duration in seconds.
     pub fn observe(&self, label_values: &[&str], v: f64) {
-        let key: Vec<String> = label_values.iter().map(|s| s.to_string()).collect();
-        if let Ok(mut m) = self.values.lock() {
-            let h = m.entry(key).or_insert_with(|| Hist {
-                counts: vec![0; self.buckets.len()],
-                sum: 0.0,
-                count: 0,
-            });
+        let new = || Hist {
+            counts: self.buckets.iter().map(|_| AtomicU64::new(0)).collect(),
+            sum_nanos: AtomicU64::new(0),
+            count: AtomicU64::new(0),
+        };
+        with_series(&self.values, label_values, new, |h| {
             for (i, b) in self.buckets.iter().enumerate() {
                 if v <= *b {
-                    h.counts[i] += 1;
+                    h.counts[i].fetch_add(1, Relaxed);
                 }
             }
-            h.sum += v;
-            h.count += 1;
-        }
+            // `as` saturates: a negative or absurd value cannot wrap the sum.
+            h.sum_nanos.fetch_add((v * 1e9).round() as u64, Relaxed);
+            h.count.fetch_add(1, Relaxed);
+        });
     }
 
     pub fn render(&self, out: &mut String) {
         let _ = writeln!(out, "# HELP {} {}", self.name, self.help);
         let _ = writeln!(out, "# TYPE {} histogram", self.name);
-        let Ok(m) = self.values.lock() else {
+        let Ok(m) = self.values.read() else {
             return;
         };
-        for (k, h) in m.iter() {
+        for (k, h) in m.sorted() {
+            // Read the count first: buckets and sum may already include a few
+            // later observations, never fewer than the count says.
+            let count = h.count.load(Relaxed);
             for (i, b) in self.buckets.iter().enumerate() {
                 let _ = writeln!(
                     out,
                     "{}_bucket{} {}",
                     self.name,
                     label_set(self.labels, k, Some(("le", &num(*b)))),
-                    h.counts[i]
+                    h.counts[i].load(Relaxed).min(count)
                 );
             }
             let _ = writeln!(
@@ -192,11 +274,12 @@ impl HistogramVec {
                 "{}_bucket{} {}",
                 self.name,
                 label_set(self.labels, k, Some(("le", "+Inf"))),
-                h.count
+                count
             );
             let ls = label_set(self.labels, k, None);
-            let _ = writeln!(out, "{}_sum{ls} {}", self.name, num(h.sum));
-            let _ = writeln!(out, "{}_count{ls} {}", self.name, h.count);
+            let sum = h.sum_nanos.load(Relaxed) as f64 / 1e9;
+            let _ = writeln!(out, "{}_sum{ls} {}", self.name, num(sum));
+            let _ = writeln!(out, "{}_count{ls} {}", self.name, count);
         }
     }
 }
@@ -264,26 +347,25 @@ pub fn node() -> &'static NodeMetrics {
 /// observes its latency; Twilio webhooks also count as webhook outcomes.
 pub async fn track(req: Request, next: Next) -> Response {
     let t0 = Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
-    let method = req.method().as_str().to_string();
+    // Cheap clones (shared strings): this runs on every request.
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let method = req.method().clone();
     let res = next.run(req).await;
     let elapsed = t0.elapsed().as_secs_f64();
-    let status = res.status().as_u16();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let status = res.status();
     let m = node();
-    m.http_requests.inc(&[&route, &method, &status.to_string()]);
-    m.http_duration.observe(&[&route], elapsed);
+    m.http_requests
+        .inc(&[route, method.as_str(), status.as_str()]);
+    m.http_duration.observe(&[route], elapsed);
     if route.starts_with("/webhook/") || route.starts_with("/voice/") {
-        let outcome = match status {
+        let outcome = match status.as_u16() {
             200..=399 => "ok",
             403 => "forbidden",
             400..=499 => "rejected",
             _ => "error",
         };
-        m.webhook_outcomes.inc(&[&route, outcome]);
+        m.webhook_outcomes.inc(&[route, outcome]);
     }
     res
 }
@@ -370,6 +452,50 @@ pub fn render_node(g: &DbGauges, uptime_secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concurrent_updates_are_all_counted() {
+        let c = CounterVec::new("t_total", "A test.", &["route"]);
+        let h = HistogramVec::new("t_seconds", "Latency.", &["route"], &[0.001]);
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let (c, h) = (&c, &h);
+                s.spawn(move || {
+                    for i in 0..5_000 {
+                        // Half the threads share a series, half create their own.
+                        let route = if t % 2 == 0 {
+                            "/shared".to_string()
+                        } else {
+                            format!("/t{t}")
+                        };
+                        c.inc(&[&route]);
+                        h.observe(&[&route], if i % 2 == 0 { 0.0005 } else { 0.5 });
+                    }
+                });
+            }
+        });
+        assert_eq!(c.get(&["/shared"]), 20_000);
+        assert_eq!(c.get(&["/t1"]), 5_000);
+        assert_eq!(c.get(&["/never"]), 0);
+        let mut out = String::new();
+        h.render(&mut out);
+        assert!(
+            out.contains("t_seconds_count{route=\"/shared\"} 20000"),
+            "{out}"
+        );
+        assert!(
+            out.contains("t_seconds_bucket{route=\"/shared\",le=\"0.001\"} 10000"),
+            "{out}"
+        );
+        assert!(
+            out.contains("t_seconds_sum{route=\"/shared\"} 5005"),
+            "{out}"
+        );
+        // Series come out ordered by their labels.
+        let shared = out.find("route=\"/shared\"").unwrap();
+        let t1 = out.find("route=\"/t1\"").unwrap();
+        assert!(shared < t1, "{out}");
+    }
 
     #[test]
     fn counters_and_histograms_render_in_the_text_format() {
