@@ -33,6 +33,74 @@ fn outbox_sms(s: &TestServer, to: &str) -> Vec<String> {
     })
 }
 
+/// Paging through the list, in every order, shows each contact exactly once and
+/// in the same order as one big page (pages past the first are read differently).
+#[test]
+fn paging_through_contacts_shows_each_once_in_order() {
+    let s = server();
+    let a = s.register("pages@example.com");
+    let t = Some(a.token.as_str());
+    let names = [
+        "Zoe", "adam", "Bea", "carl", "Dee", "Eve", "fay", "Gus", "Hal",
+    ];
+    for i in 0..23 {
+        let first = names[i % names.len()];
+        // A contact without a last name shows its first name alone.
+        let last = if i % 5 == 0 {
+            String::new()
+        } else {
+            format!("Last{}", i % 4)
+        };
+        let r = s.post(
+            "/api/contacts",
+            t,
+            &json!({"firstName": first, "lastName": last, "phone": format!("+1555400{i:04}")}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let ids = |v: &Value| -> Vec<i64> {
+        v["data"]["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    };
+    for order in [
+        "",
+        "&sortBy=firstName&sortOrder=asc",
+        "&sortBy=lastName&sortOrder=desc",
+    ] {
+        let all = s.get(&format!("/api/contacts?limit=200{order}"), t).json();
+        let all_ids = ids(&all);
+        assert_eq!(all_ids.len(), 23);
+        let mut paged = Vec::new();
+        for page in 1..=5 {
+            let p = s
+                .get(&format!("/api/contacts?limit=5&page={page}{order}"), t)
+                .json();
+            assert_eq!(p["data"]["pagination"]["totalContacts"], 23);
+            paged.extend(ids(&p));
+        }
+        assert_eq!(paged, all_ids, "order {order:?}");
+        for c in all["data"]["contacts"].as_array().unwrap() {
+            let (first, last) = (
+                c["firstName"].as_str().unwrap(),
+                c["lastName"].as_str().unwrap(),
+            );
+            let want = if last.is_empty() {
+                first.to_string()
+            } else {
+                format!("{first} {last}")
+            };
+            assert_eq!(c["fullName"], want.as_str());
+        }
+    }
+    // A page past the end is empty, not an error.
+    let p = s.get("/api/contacts?limit=5&page=9", t).json();
+    assert_eq!(ids(&p), Vec::<i64>::new());
+}
+
 #[test]
 fn contacts_crud_search_and_duplicates() {
     let s = server();

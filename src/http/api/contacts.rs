@@ -86,38 +86,52 @@ fn list_query(p: ListParams) -> Result<contacts::ListQuery, AppError> {
     })
 }
 
-/// The list answer, serialised straight from the rows (no intermediate JSON tree).
-#[derive(serde::Serialize)]
-struct ListAnswer {
-    success: bool,
-    data: ListData,
-}
+/// Deeper pages than this skip more index entries than a quick read should
+/// (each costs about 25 ns): they go to the read pool instead of running inline.
+const INLINE_MAX_OFFSET: i64 = 10_000;
 
-#[derive(serde::Serialize)]
-struct ListData {
-    contacts: Vec<contacts::Contact>,
-    pagination: Value,
+/// The list answer, written straight from the database rows into the response
+/// body: `{"success":true,"data":{"contacts":[...],"pagination":{...}}}`.
+fn list_body(
+    c: &rusqlite::Connection,
+    client: crate::domain::ClientId,
+    q: &contacts::ListQuery,
+) -> Result<Vec<u8>, AppError> {
+    let mut out = Vec::with_capacity(512 * q.limit.clamp(1, 200) as usize);
+    out.extend_from_slice(br#"{"success":true,"data":{"contacts":["#);
+    let mut first = true;
+    let total = contacts::visit_page(c, client, q, |row| {
+        if !first {
+            out.push(b',');
+        }
+        first = false;
+        serde_json::to_writer(&mut out, &row).map_err(|e| AppError::internal(e.to_string()))
+    })?;
+    out.extend_from_slice(br#"],"pagination":"#);
+    serde_json::to_writer(
+        &mut out,
+        &pagination(q.page, q.limit, total, "totalContacts"),
+    )
+    .map_err(|e| AppError::internal(e.to_string()))?;
+    out.extend_from_slice(b"}}");
+    Ok(out)
 }
 
 async fn list(
     State(state): State<AppState>,
     user: CurrentUser,
     ApiQuery(p): ApiQuery<ListParams>,
-) -> Result<Json<ListAnswer>, AppError> {
+) -> Result<Response, AppError> {
     let q = list_query(p)?;
     let client = user.client_id();
-    let (page, limit) = (q.page, q.limit);
-    let (rows, total) = state
-        .db
-        .read(move |c| contacts::list(c, client, &q))
-        .await?;
-    Ok(Json(ListAnswer {
-        success: true,
-        data: ListData {
-            contacts: rows,
-            pagination: pagination(page, limit, total, "totalContacts"),
-        },
-    }))
+    // A page of the plain list is a bounded index read: run it here rather than
+    // pay two thread switches for it. Searches and deep pages use the read pool.
+    let body = if q.search.is_none() && q.offset() <= INLINE_MAX_OFFSET {
+        state.db.lookup(|c| list_body(c, client, &q))?
+    } else {
+        state.db.read(move |c| list_body(c, client, &q)).await?
+    };
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn search(
