@@ -58,7 +58,7 @@ pub struct Inner {
     /// Wakes the outbox worker when something was queued.
     pub outbox_wake: Notify,
     /// The last database health check: when, whether it passed, how long it took (ms).
-    pub health_check: std::sync::Mutex<Option<(Instant, bool, f64)>>,
+    pub health_check: std::sync::RwLock<Option<(Instant, bool, f64)>>,
 }
 
 /// Everything a handler needs, passed with `with_state`. Cheap to clone.
@@ -91,7 +91,7 @@ impl AppState {
             limits,
             hash_slots: Semaphore::new(cores),
             started: Instant::now(),
-            health_check: std::sync::Mutex::new(None),
+            health_check: std::sync::RwLock::new(None),
             providers,
             outbox_wake: Notify::new(),
         })))
