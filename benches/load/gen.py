@@ -27,7 +27,10 @@ def lua_str(s):
 CHECK = """
 ok, bad, s429 = 0, 0, 0
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
+function setup(thread)
+  thread:set("TID", #threads)
+  table.insert(threads, thread)
+end
 function response(status, headers, body)
   if status == 429 then s429 = s429 + 1 end
   if status == EXPECT_STATUS and string.find(body, EXPECT_BODY, 1, true) then ok = ok + 1
@@ -35,70 +38,100 @@ function response(status, headers, body)
   else bad = bad + 1 end
 end
 function done(summary, latency, requests)
-  local o, b, t = 0, 0, 0
-  for _, th in ipairs(threads) do o = o + (th:get("ok") or 0); b = b + (th:get("bad") or 0); t = t + (th:get("s429") or 0) end
-  io.write(string.format('CHECK {"ok":%d,"bad":%d,"s429":%d}\\n', o, b, t))
+  local o, b, t, r = 0, 0, 0, 0
+  for _, th in ipairs(threads) do
+    o = o + (th:get("ok") or 0); b = b + (th:get("bad") or 0)
+    t = t + (th:get("s429") or 0); r = r + (th:get("reused") or 0)
+  end
+  io.write(string.format('CHECK {"ok":%d,"bad":%d,"s429":%d,"reused":%d,"fresh":%s}\\n', o, b, t, r, tostring(FRESH)))
 end
 """
 
-def script(path, requests, expect_status, expect_body, also_429=False):
-    """`requests`: list of (method, path, headers dict, body) cycled by wrk. They go
-    to a data file read by each wrk thread (a Lua table literal of tens of
-    thousands of signed requests would exceed Lua's constant limit)."""
+def script(path, requests, expect_status, expect_body, also_429=False, fresh=False):
+    """`requests`: list of (method, path, headers dict, body).
+    They go to a data file (a Lua table literal of hundreds of thousands of
+    signed requests would exceed Lua's constant limit). wrk thread k of n sends
+    the requests k, k+n, k+2n, ... in order. `fresh` scenarios (new calls, new
+    turns) must never send one twice: the script counts every request sent
+    again after a thread ran out ("reused"), and the report marks such a cell."""
     data = path + ".data"
     with open(data, "w") as f:
         for m, p, h, b in requests:
             f.write("\t".join([m, p, h.get("X-Twilio-Signature", ""), h.get("Authorization", ""), h.get("Content-Type", ""), b or ""]) + "\n")
     with open(path, "w") as f:
-        f.write("EXPECT_STATUS = %d\nEXPECT_BODY = %s\nALSO_OK_429 = %s\nDATA = %s\n" % (expect_status, lua_str(expect_body), "true" if also_429 else "false", lua_str(data)))
+        f.write("EXPECT_STATUS = %d\nEXPECT_BODY = %s\nALSO_OK_429 = %s\nFRESH = %s\nDATA = %s\n" % (
+            expect_status, lua_str(expect_body), "true" if also_429 else "false", "true" if fresh else "false", lua_str(data)))
         f.write(LOADER)
         f.write(CHECK)
 
 LOADER = """
 local reqs = {}
+reused = 0
 function init(args)
+  local n = tonumber(args[1]) or 1
+  local k = 0
   for line in io.lines(DATA) do
-    local m, p, sig, auth, ct, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
-    local h = {}
-    if sig ~= "" then h["X-Twilio-Signature"] = sig end
-    if auth ~= "" then h["Authorization"] = auth end
-    if ct ~= "" then h["Content-Type"] = ct end
-    if body == "" then body = nil end
-    table.insert(reqs, wrk.format(m, p, h, body))
+    if k % n == (TID or 0) then
+      local m, p, sig, auth, ct, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+      local h = {}
+      if sig ~= "" then h["X-Twilio-Signature"] = sig end
+      if auth ~= "" then h["Authorization"] = auth end
+      if ct ~= "" then h["Content-Type"] = ct end
+      if body == "" then body = nil end
+      table.insert(reqs, wrk.format(m, p, h, body))
+    end
+    k = k + 1
   end
 end
-local i = 0
-function request() i = i + 1; if i > #reqs then i = 1 end; return reqs[i] end
+local i, wrapped = 0, false
+function request()
+  i = i + 1
+  if i > #reqs then i = 1; wrapped = true end
+  if wrapped then reused = reused + 1 end
+  return reqs[i]
+end
 """
+def signed(base, path, params):
+    return ("POST", path, {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sign(base, path, params)}, urllib.parse.urlencode(params))
 
-def prepare(base, out, sessions, rounds, entries):
-    # API token.
+def prepare(base, out, conns, mode):
+    """Writes every scenario's script. Webhook scenarios get their own requests
+    for each connection count (`<name>-c<conns>.lua`): every voice entry is a new
+    call and every speech turn the next turn of a live call, so no cell is
+    answered from a stored reply of an earlier one. `mode`: full, quick (small
+    webhook sets for a smoke run) or api (no webhook scenarios)."""
+    quick = mode == "quick"
     req = urllib.request.Request(base + "/api/auth/login", data=json.dumps({"email": "owner@load.test", "password": "load test passphrase"}).encode(), method="POST", headers={"content-type": "application/json"})
     with urllib.request.urlopen(req) as r:
         token = json.loads(r.read())["token"]
     auth = {"Authorization": "Bearer " + token}
     script(out + "/health.lua", [("GET", "/health", {}, None)], 200, '"status":"ok"')
-    # Voice entry: a new call each request, signed.
-    reqs = []
-    for n in range(entries):
-        p = [("CallSid", "CAentry%012d" % n), ("From", "+1555%07d" % (n % 10_000_000)), ("To", NUMBER), ("CallStatus", "ringing")]
-        reqs.append(("POST", "/voice/rachel/", {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sign(base, "/voice/rachel/", p)}, urllib.parse.urlencode(p)))
-    script(out + "/voice_entry.lua", reqs, 200, "<Gather")
-    # Speech turns in live calls: sessions past the language menu, then questions.
-    reqs = []
-    for s in range(sessions):
-        sid = "CAturn%012d" % s
-        base_p = [("CallSid", sid), ("From", "+1555%07d" % (2_000_000 + s)), ("To", NUMBER)]
-        post_form(base, "/voice/rachel/", base_p)
-        post_form(base, "/voice/gather?turn=2", base_p + [("Digits", "1")])
-    for r in range(rounds):
+    for cell, c in enumerate(conns if mode != "api" else []):
+        # Enough for 10 s at the rates measured (about 3k/s at 1 connection, 30k/s at 32 or more).
+        entries = 5_000 if quick else (60_000 if c == 1 else 450_000)
+        sessions, rounds = (200, 10) if quick else ((1_000, 60) if c == 1 else (2_000, 200))
+        reqs = []
+        for n in range(entries):
+            p = [("CallSid", "CAentry%d%011d" % (cell, n)), ("From", "+1555%07d" % (n % 10_000_000)), ("To", NUMBER), ("CallStatus", "ringing")]
+            reqs.append(signed(base, "/voice/rachel/", p))
+        script(out + "/voice_entry-c%d.lua" % c, reqs, 200, "<Gather", fresh=True)
+        # Live calls past the language menu, then one question per turn, turns in order.
+        reqs = []
         for s in range(sessions):
-            sid = "CAturn%012d" % s
-            path = "/voice/gather?turn=%d" % (3 + r)
-            p = [("CallSid", sid), ("From", "+1555%07d" % (2_000_000 + s)), ("To", NUMBER), ("SpeechResult", "What are your hours today?"), ("Confidence", "0.9")]
-            reqs.append(("POST", path, {"Content-Type": "application/x-www-form-urlencoded", "X-Twilio-Signature": sign(base, path, p)}, urllib.parse.urlencode(p)))
-    script(out + "/speech_turn.lua", reqs, 200, "open from")
-    script(out + "/contacts.lua", [("GET", "/api/contacts?page=%d&limit=50" % (1 + k % 100), auth, None) for k in range(100)], 200, '"success":true')
+            sid = "CAturn%d%011d" % (cell, s)
+            base_p = [("CallSid", sid), ("From", "+1556%07d" % (cell * 100_000 + s)), ("To", NUMBER)]
+            post_form(base, "/voice/rachel/", base_p)
+            post_form(base, "/voice/gather?turn=2", base_p + [("Digits", "1")])
+        for r in range(rounds):
+            for s in range(sessions):
+                path = "/voice/gather?turn=%d" % (3 + r)
+                p = [("CallSid", "CAturn%d%011d" % (cell, s)), ("From", "+1556%07d" % (cell * 100_000 + s)), ("To", NUMBER), ("SpeechResult", "What are your hours today?"), ("Confidence", "0.9")]
+                reqs.append(signed(base, path, p))
+        script(out + "/speech_turn-c%d.lua" % c, reqs, 200, "open from", fresh=True)
+    # The list as the dashboard opens it (first page of 50, newest first: what the
+    # original was measured on), and paging through all of it (pages 1-100).
+    script(out + "/contacts.lua", [("GET", "/api/contacts?page=1&limit=50", auth, None)], 200, '"success":true')
+    script(out + "/contacts_deep.lua", [("GET", "/api/contacts?page=%d&limit=50" % (1 + k % 100), auth, None) for k in range(100)], 200, '"success":true')
     terms = ["smith", "garcia", "ada", "lee4", "martin12", "555-300", "0042", "grace miller", "ken", "perez9"]
     script(out + "/search.lua", [("GET", "/api/contacts?search=%s&limit=50" % urllib.parse.quote(t), auth, None) for t in terms], 200, '"success":true')
     body = json.dumps({"email": "owner@load.test", "password": "load test passphrase"})
@@ -142,6 +175,6 @@ def calls(base, callers, per_caller, out):
 if __name__ == "__main__":
     cmd, base = sys.argv[1], sys.argv[2]
     if cmd == "prepare":
-        prepare(base, sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+        prepare(base, sys.argv[3], [int(c) for c in sys.argv[4].split()], sys.argv[5])
     elif cmd == "calls":
         calls(base, int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])

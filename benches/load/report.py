@@ -31,6 +31,8 @@ for f in sorted(glob.glob(os.path.join(out, "*.wrk"))):
         "scenario": name, "connections": int(conns), "req_per_s": float(rps.group(1)) if rps else 0.0,
         "p50_ms": lat.get("50"), "p90_ms": lat.get("90"), "p99_ms": lat.get("99"), "requests": reqs,
         "correct": (c["ok"] / max(1, c["ok"] + c["bad"])) if c else None, "status_429": c["s429"] if c else 0,
+        # Webhook cells must send every request once: a resent one is answered from the stored reply.
+        "resent": c.get("reused", 0) if c and c.get("fresh") else 0,
         "peak_rss_kb": int(read(os.path.join(out, f"{name}-{conns}.peak"))),
         "cpu_us_per_request": round(cpu * TICK_US / reqs, 1) if reqs else None,
     }
@@ -44,6 +46,8 @@ summary = {
     "date": datetime.date.today().isoformat(), "machine": f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()}",
     "duration_s": duration, "start_to_healthy_ms": int(read(os.path.join(out, "start_ms"))),
     "idle_rss_kb": int(read(os.path.join(out, "idle_rss"))), "final_rss_kb": int(read(os.path.join(out, "final_rss"))),
+    "idle_anon_kb": int(read(os.path.join(out, "idle_anon"))), "final_anon_kb": int(read(os.path.join(out, "final_anon"))),
+    "soak_before_rss_kb": int(read(os.path.join(out, "soak_before_rss"))), "soak_requests": int(read(os.path.join(out, "soak_requests"))),
     "binary_bytes": int(read(os.path.join(out, "binary_bytes"))), "booking_calls": calls,
     "scenarios": sorted(rows.values(), key=lambda r: (r["scenario"], r["connections"])),
 }
@@ -55,12 +59,16 @@ def fmt(v, d=1):
     return "–" if v is None else f"{v:,.{d}f}"
 
 lines = [f"Run {summary['date']} on {summary['machine']}, `bash benches/load/run.sh` (wrk, {duration} s per cell). "
-         f"Start to healthy {summary['start_to_healthy_ms']} ms (process start, script-measured); idle RSS {summary['idle_rss_kb']/1024:.1f} MB, "
-         f"after the run {summary['final_rss_kb']/1024:.1f} MB; release binary {summary['binary_bytes']/1e6:.1f} MB.", "",
+         f"Start to healthy {summary['start_to_healthy_ms']} ms (process start, script-measured); idle RSS {summary['idle_rss_kb']/1024:.1f} MB "
+         f"(of which private {summary['idle_anon_kb']/1024:.1f} MB; the rest is the executable's and libraries' clean file pages), "
+         f"idle after the scenarios {summary['soak_before_rss_kb']/1024:.1f} MB and again after {summary['soak_requests']:,} more requests "
+         f"{summary['final_rss_kb']/1024:.1f} MB (private {summary['final_anon_kb']/1024:.1f} MB); release binary {summary['binary_bytes']/1e6:.1f} MB.", "",
          "| scenario | conns | req/s | correct | p50 ms | p90 ms | p99 ms | % of ceiling | peak RSS MB | CPU µs/req |",
          "|---|---|---|---|---|---|---|---|---|---|"]
 for r in summary["scenarios"]:
     corr = "–" if r["correct"] is None else f"{100*r['correct']:.1f}%" + (f" ({r['status_429']} × 429)" if r["status_429"] else "")
+    if r["resent"]:
+        corr += f" ({r['resent']} resent: too few prepared requests)"
     lines.append(f"| {r['scenario']} | {r['connections']} | {fmt(r['req_per_s'])} | {corr} | {fmt(r['p50_ms'],2)} | {fmt(r['p90_ms'],2)} | {fmt(r['p99_ms'],2)} | {fmt(r['pct_of_ceiling'])} | {r['peak_rss_kb']/1024:.1f} | {fmt(r['cpu_us_per_request'])} |")
 if calls:
     lines += ["", f"Complete booking calls (entry → keypad → date and time → name → number → confirm), {calls['callers']} simulated callers at once: "

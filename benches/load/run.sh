@@ -18,6 +18,9 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 OUT=$WORK/out; mkdir -p "$OUT"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rss_kb() { awk '/VmRSS/ {print $2}' /proc/$1/status 2>/dev/null || echo 0; }
+# Private memory (anonymous pages: heap, stacks, relocated data), without the
+# executable's and libraries' clean file pages that RSS also counts.
+anon_kb() { awk '/^Pss_Anon/ {print $2}' /proc/$1/smaps_rollup 2>/dev/null || echo 0; }
 cpu_ticks() { awk '{print $14+$15}' /proc/$1/stat 2>/dev/null || echo 0; }
 
 start_node() { # data dir, port
@@ -36,7 +39,7 @@ run_wrk() { # name, pid, url, script, conns
   ( while kill -0 "$pid" 2>/dev/null; do r=$(rss_kb "$pid"); p=$(cat "$peak_file"); [ "$r" -gt "$p" ] && echo "$r" >"$peak_file"; sleep 0.2; done ) &
   local sampler=$!
   local c0; c0=$(cpu_ticks "$pid")
-  wrk -t$t -c"$c" -d"${DURATION}s" --latency ${lua:+-s "$lua"} "$url" >"$OUT/$name-$c.wrk" 2>&1 || true
+  wrk -t$t -c"$c" -d"${DURATION}s" --latency ${lua:+-s "$lua"} "$url" -- $t >"$OUT/$name-$c.wrk" 2>&1 || true
   local c1; c1=$(cpu_ticks "$pid")
   kill "$sampler" 2>/dev/null || true
   echo "$((c1 - c0))" >"$OUT/$name-$c.cpu"
@@ -57,28 +60,34 @@ target/release/examples/load_seed "$WORK/data10k" 10000 2000
 P=$(free_port)
 T0=$(date +%s%N); start_node "$WORK/data10k" "$P"; T1=$(date +%s%N)
 echo "$(( (T1 - T0) / 1000000 ))" >"$OUT/start_ms"
-sleep 1; rss_kb "$NODE" >"$OUT/idle_rss"
+sleep 1; rss_kb "$NODE" >"$OUT/idle_rss"; anon_kb "$NODE" >"$OUT/idle_anon"
 ls -l "$BIN" | awk '{print $5}' >"$OUT/binary_bytes"
-SESSIONS=${SESSIONS:-2000}; ROUNDS=${ROUNDS:-30}; ENTRIES=${ENTRIES:-60000}
-[ -n "${QUICK:-}" ] && { SESSIONS=200; ROUNDS=10; ENTRIES=5000; }
-python3 benches/load/gen.py prepare "http://127.0.0.1:$P" "$WORK" "$SESSIONS" "$ROUNDS" "$ENTRIES"
+python3 benches/load/gen.py prepare "http://127.0.0.1:$P" "$WORK" "$CONNS" "$([ -n "${QUICK:-}" ] && echo quick || echo full)"
 echo "node (10k contacts):"
 for c in $CONNS; do run_wrk health $NODE "http://127.0.0.1:$P/health" "$WORK/health.lua" "$c"; done
-for c in $CONNS; do run_wrk voice_entry $NODE "http://127.0.0.1:$P" "$WORK/voice_entry.lua" "$c"; done
-for c in $CONNS; do run_wrk speech_turn $NODE "http://127.0.0.1:$P" "$WORK/speech_turn.lua" "$c"; done
+for c in $CONNS; do run_wrk voice_entry $NODE "http://127.0.0.1:$P" "$WORK/voice_entry-c$c.lua" "$c"; done
+for c in $CONNS; do run_wrk speech_turn $NODE "http://127.0.0.1:$P" "$WORK/speech_turn-c$c.lua" "$c"; done
 for c in $CONNS; do run_wrk contacts $NODE "http://127.0.0.1:$P" "$WORK/contacts.lua" "$c"; done
+for c in $CONNS; do run_wrk contacts_deep $NODE "http://127.0.0.1:$P" "$WORK/contacts_deep.lua" "$c"; done
 for c in $CONNS; do run_wrk login $NODE "http://127.0.0.1:$P" "$WORK/login.lua" "$c"; done
 echo "complete booking calls (64 simulated callers):"
 python3 benches/load/gen.py calls "http://127.0.0.1:$P" 64 ${CALLS_PER_CALLER:-5} "$OUT/calls.json"
 
-rss_kb "$NODE" >"$OUT/final_rss"
+# Memory over a long run: resident size before and after a million more requests
+# (the API page and /health at 256 connections), each read after the node idled.
+sleep 2; rss_kb "$NODE" >"$OUT/soak_before_rss"
+wrk -t2 -c256 -d"${SOAK_SECONDS:-20}s" -s "$WORK/health.lua" "http://127.0.0.1:$P/health" -- 2 >"$OUT/soak-health.txt" 2>&1 || true
+wrk -t2 -c256 -d"${SOAK_SECONDS:-20}s" -s "$WORK/contacts_deep.lua" "http://127.0.0.1:$P" -- 2 >"$OUT/soak-contacts.txt" 2>&1 || true
+sleep 2; rss_kb "$NODE" >"$OUT/final_rss"; anon_kb "$NODE" >"$OUT/final_anon"
+cat "$OUT"/soak-*.txt | awk '/requests in/ {n += $1} END {print n+0}' >"$OUT/soak_requests"
+echo "  soak: $(cat "$OUT/soak_requests") requests, RSS $(cat "$OUT/soak_before_rss") kB -> $(cat "$OUT/final_rss") kB"
 kill -TERM $NODE; wait $NODE || true
 
 if [ -z "${QUICK:-}" ]; then
   target/release/examples/load_seed "$WORK/data1m" 1000000 2000
   P=$(free_port); start_node "$WORK/data1m" "$P"
   mkdir -p "$WORK/m"
-  python3 benches/load/gen.py prepare "http://127.0.0.1:$P" "$WORK/m" 10 1 10
+  python3 benches/load/gen.py prepare "http://127.0.0.1:$P" "$WORK/m" "$CONNS" api
   echo "node (1,000,000 contacts):"
   for c in $CONNS; do run_wrk contacts_1m $NODE "http://127.0.0.1:$P" "$WORK/m/contacts.lua" "$c"; done
   for c in $CONNS; do run_wrk search_1m $NODE "http://127.0.0.1:$P" "$WORK/m/search.lua" "$c"; done
