@@ -95,9 +95,7 @@ struct Tenant {
 }
 
 fn tenant(conn: &Connection, client: ClientId) -> Result<Tenant, AppError> {
-    conn.query_row(
-        "SELECT business_name, default_language, sms_notifications, timezone FROM clients WHERE id = ?1",
-        [client.get()],
+    conn.prepare_cached("SELECT business_name, default_language, sms_notifications, timezone FROM clients WHERE id = ?1")?.query_row([client.get()],
         |r| Ok(Tenant { name: r.get(0)?, language: r.get(1)?, sms: r.get(2)?, timezone: r.get(3)? }),
     )
     .map_err(|e| match e {

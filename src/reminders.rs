@@ -113,10 +113,10 @@ pub fn run_once_on(conn: &Connection, now: DateTime<Utc>) -> Result<usize, AppEr
         }
         // Skip and Send both settle the row: 2 = skipped, 1 = sent.
         let mark = if decision == Decision::Send { 1 } else { 2 };
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE appointments SET reminder_sent = ?2 WHERE id = ?1 AND reminder_sent = 0",
-            params![d.id, mark],
-        )?;
+        )?
+        .execute(params![d.id, mark])?;
         if decision == Decision::Skip {
             continue;
         }

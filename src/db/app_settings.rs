@@ -9,24 +9,22 @@ pub const SETUP_TOKEN_SHA256: &str = "setup_token_sha256";
 
 pub fn get(conn: &Connection, key: &str) -> Result<Option<String>, AppError> {
     Ok(conn
-        .query_row(
-            "SELECT value FROM app_settings WHERE key = ?1",
-            [key],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT value FROM app_settings WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?)
 }
 
 pub fn set(conn: &Connection, key: &str, value: &str) -> Result<(), AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO app_settings (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![key, value],
-    )?;
+    )?
+    .execute(params![key, value])?;
     Ok(())
 }
 
 pub fn delete(conn: &Connection, key: &str) -> Result<(), AppError> {
-    conn.execute("DELETE FROM app_settings WHERE key = ?1", [key])?;
+    conn.prepare_cached("DELETE FROM app_settings WHERE key = ?1")?
+        .execute([key])?;
     Ok(())
 }

@@ -86,11 +86,9 @@ fn email_taken() -> AppError {
 
 pub fn insert(conn: &Connection, u: &NewUser<'_>, now: DateTime<Utc>) -> Result<UserId, AppError> {
     let ts = to_db(now);
-    let res = conn.execute(
-        "INSERT INTO users (client_id, email, password_hash, first_name, last_name, phone_number, role,
+    let res = conn.prepare_cached("INSERT INTO users (client_id, email, password_hash, first_name, last_name, phone_number, role,
              language, terms_accepted, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
-        params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)")?.execute(params![
             u.client_id.get(),
             u.email.as_str(),
             u.password_hash,
@@ -119,20 +117,21 @@ pub fn get(conn: &Connection, id: UserId) -> Result<Option<User>, AppError> {
 
 pub fn find_by_email(conn: &Connection, email: &Email) -> Result<Option<User>, AppError> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"),
-            [email.as_str()],
-            user_from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE email = ?1"
+        ))?
+        .query_row([email.as_str()], user_from_row)
         .optional()?)
 }
 
 pub fn count(conn: &Connection) -> Result<i64, AppError> {
-    Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT count(*) FROM users")?
+        .query_row([], |r| r.get(0))?)
 }
 
 pub fn list_for_client(conn: &Connection, client: ClientId) -> Result<Vec<User>, AppError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {USER_COLUMNS} FROM users WHERE client_id = ?1 ORDER BY id"
     ))?;
     let rows = stmt.query_map([client.get()], user_from_row)?;
@@ -140,10 +139,8 @@ pub fn list_for_client(conn: &Connection, client: ClientId) -> Result<Vec<User>,
 }
 
 pub fn record_login(conn: &Connection, id: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
-    conn.execute(
-        "UPDATE users SET last_login_at = ?2 WHERE id = ?1",
-        params![id.get(), to_db(now)],
-    )?;
+    conn.prepare_cached("UPDATE users SET last_login_at = ?2 WHERE id = ?1")?
+        .execute(params![id.get(), to_db(now)])?;
     Ok(())
 }
 
@@ -154,9 +151,7 @@ pub fn bump_token_version(
     id: UserId,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    Ok(conn.query_row(
-        "UPDATE users SET token_version = token_version + 1, updated_at = ?2 WHERE id = ?1 RETURNING token_version",
-        params![id.get(), to_db(now)],
+    Ok(conn.prepare_cached("UPDATE users SET token_version = token_version + 1, updated_at = ?2 WHERE id = ?1 RETURNING token_version")?.query_row(params![id.get(), to_db(now)],
         |r| r.get(0),
     )?)
 }
@@ -169,14 +164,12 @@ pub fn set_password(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    conn.execute(
-        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-        params![id.get(), hash],
-    )?;
-    conn.execute(
+    conn.prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?
+        .execute(params![id.get(), hash])?;
+    conn.prepare_cached(
         "UPDATE password_reset_tokens SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
-        params![id.get(), to_db(now)],
-    )?;
+    )?
+    .execute(params![id.get(), to_db(now)])?;
     bump_token_version(conn, id, now)
 }
 
@@ -196,8 +189,9 @@ pub fn update_profile(
     ch: &ProfileChanges,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let res = conn.execute(
-        "UPDATE users SET
+    let res = conn
+        .prepare_cached(
+            "UPDATE users SET
             first_name = coalesce(?2, first_name),
             last_name = coalesce(?3, last_name),
             phone_number = coalesce(?4, phone_number),
@@ -205,7 +199,8 @@ pub fn update_profile(
             email = coalesce(?6, email),
             updated_at = ?7
          WHERE id = ?1",
-        params![
+        )?
+        .execute(params![
             id.get(),
             ch.first_name,
             ch.last_name,
@@ -213,8 +208,7 @@ pub fn update_profile(
             ch.language,
             ch.email.as_ref().map(Email::as_str),
             to_db(now)
-        ],
-    );
+        ]);
     match res {
         Ok(_) => Ok(()),
         Err(e) if is_unique_violation(&e) => Err(email_taken()),
@@ -229,9 +223,7 @@ pub fn insert_reset_token(
     expires: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.execute(
-        "INSERT INTO password_reset_tokens (user_id, token_hash, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![user.get(), token_hash, to_db(expires), to_db(now)],
+    conn.prepare_cached("INSERT INTO password_reset_tokens (user_id, token_hash, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![user.get(), token_hash, to_db(expires), to_db(now)],
     )?;
     Ok(())
 }
@@ -251,13 +243,14 @@ pub fn reset_token_state(
     now: DateTime<Utc>,
 ) -> Result<ResetToken, AppError> {
     let row: Option<(i64, String, String, Option<String>)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT t.user_id, u.email, t.expires_at, t.used_at
              FROM password_reset_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = ?1",
-            [token_hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+        )?
+        .query_row([token_hash], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     Ok(match row {
         None => ResetToken::Unknown,

@@ -83,11 +83,9 @@ fn number_conflict(number: &E164) -> AppError {
 /// Creates a tenant and its credit account (balance 0, free minutes unused).
 pub fn insert(conn: &Connection, c: &NewClient, now: DateTime<Utc>) -> Result<ClientId, AppError> {
     let ts = to_db(now);
-    let res = conn.execute(
-        "INSERT INTO clients (business_name, business_phone, business_type, website_url, timezone,
+    let res = conn.prepare_cached("INSERT INTO clients (business_name, business_phone, business_type, website_url, timezone,
              owner_name, owner_email, owner_phone, ringlypro_number, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?2, ?8, ?9, ?9)",
-        params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?2, ?8, ?9, ?9)")?.execute(params![
             c.business_name,
             c.business_phone.as_str(),
             c.business_type,
@@ -111,26 +109,26 @@ pub fn insert(conn: &Connection, c: &NewClient, now: DateTime<Utc>) -> Result<Cl
         Err(e) => return Err(e.into()),
     }
     let id = conn.last_insert_rowid();
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO credit_accounts (client_id, created_at, updated_at) VALUES (?1, ?2, ?2)",
-        params![id, ts],
-    )?;
+    )?
+    .execute(params![id, ts])?;
     Ok(ClientId::from_trusted(id))
 }
 
 pub fn get(conn: &Connection, id: ClientId) -> Result<Option<Client>, AppError> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = ?1"),
-            [id.get()],
-            client_from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {CLIENT_COLUMNS} FROM clients WHERE id = ?1"
+        ))?
+        .query_row([id.get()], client_from_row)
         .optional()?)
 }
 
 /// Every tenant, for the operator's `tenant list`.
 pub fn list_all(conn: &Connection) -> Result<Vec<Client>, AppError> {
-    let mut stmt = conn.prepare(&format!("SELECT {CLIENT_COLUMNS} FROM clients ORDER BY id"))?;
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {CLIENT_COLUMNS} FROM clients ORDER BY id"))?;
     let rows = stmt.query_map([], client_from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
@@ -142,10 +140,9 @@ pub fn set_number(
     number: Option<&E164>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let res = conn.execute(
-        "UPDATE clients SET ringlypro_number = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id.get(), number.map(E164::as_str), to_db(now)],
-    );
+    let res = conn
+        .prepare_cached("UPDATE clients SET ringlypro_number = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id.get(), number.map(E164::as_str), to_db(now)]);
     match res {
         Ok(0) => Err(AppError::not_found("business")),
         Ok(_) => Ok(()),
@@ -162,10 +159,9 @@ pub fn set_active(
     active: bool,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let n = conn.execute(
-        "UPDATE clients SET active = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id.get(), active, to_db(now)],
-    )?;
+    let n = conn
+        .prepare_cached("UPDATE clients SET active = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id.get(), active, to_db(now)])?;
     if n == 0 {
         return Err(AppError::not_found("business"));
     }
@@ -188,7 +184,7 @@ pub fn update_business(
     ch: &BusinessChanges,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE clients SET
             business_name = coalesce(?2, business_name),
             business_phone = coalesce(?3, business_phone),
@@ -197,15 +193,15 @@ pub fn update_business(
             timezone = coalesce(?6, timezone),
             updated_at = ?7
          WHERE id = ?1",
-        params![
-            id.get(),
-            ch.business_name,
-            ch.business_phone.as_ref().map(E164::as_str),
-            ch.business_type,
-            ch.website_url,
-            ch.timezone,
-            to_db(now)
-        ],
-    )?;
+    )?
+    .execute(params![
+        id.get(),
+        ch.business_name,
+        ch.business_phone.as_ref().map(E164::as_str),
+        ch.business_type,
+        ch.website_url,
+        ch.timezone,
+        to_db(now)
+    ])?;
     Ok(())
 }

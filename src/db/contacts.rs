@@ -297,14 +297,11 @@ pub fn visit_page(
             } else if n == 0 && offset == 0 {
                 0
             } else {
-                conn.query_row(
-                    &format!(
-                        "SELECT count(*) FROM (SELECT 1 {base} LIMIT {})",
-                        SEARCH_COUNT_CAP + 1
-                    ),
-                    params![fts, client.get()],
-                    |r| r.get(0),
-                )?
+                conn.prepare_cached(&format!(
+                    "SELECT count(*) FROM (SELECT 1 {base} LIMIT {})",
+                    SEARCH_COUNT_CAP + 1
+                ))?
+                .query_row(params![fts, client.get()], |r| r.get(0))?
             };
             Ok(total)
         }
@@ -313,11 +310,10 @@ pub fn visit_page(
 
 pub fn get(conn: &Connection, client: ClientId, id: i64) -> Result<Option<Contact>, AppError> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM contacts c WHERE c.client_id = ?1 AND c.id = ?2"),
-            params![client.get(), id],
-            from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM contacts c WHERE c.client_id = ?1 AND c.id = ?2"
+        ))?
+        .query_row(params![client.get(), id], from_row)
         .optional()?)
 }
 
@@ -327,11 +323,10 @@ pub fn find_by_phone(
     phone: &E164,
 ) -> Result<Option<Contact>, AppError> {
     Ok(conn
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM contacts c WHERE c.client_id = ?1 AND c.phone = ?2"),
-            params![client.get(), phone.as_str()],
-            from_row,
-        )
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS} FROM contacts c WHERE c.client_id = ?1 AND c.phone = ?2"
+        ))?
+        .query_row(params![client.get(), phone.as_str()], from_row)
         .optional()?)
 }
 
@@ -356,11 +351,10 @@ fn duplicate(
 ) -> Result<Option<AppError>, AppError> {
     if let Some(p) = phone {
         let id: Option<i64> = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id FROM contacts WHERE client_id = ?1 AND phone = ?2 AND id IS NOT ?3",
-                params![client.get(), p.as_str(), except],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![client.get(), p.as_str(), except], |r| r.get(0))
             .optional()?;
         if let Some(id) = id {
             return Ok(Some(AppError::conflict(
@@ -371,11 +365,10 @@ fn duplicate(
     }
     if let Some(e) = email {
         let id: Option<i64> = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id FROM contacts WHERE client_id = ?1 AND email = ?2 AND id IS NOT ?3",
-                params![client.get(), e.as_str(), except],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![client.get(), e.as_str(), except], |r| r.get(0))
             .optional()?;
         if let Some(id) = id {
             return Ok(Some(AppError::conflict(
@@ -408,10 +401,8 @@ pub fn insert(
         return Err(e);
     }
     let ts = to_db(now);
-    conn.execute(
-        "INSERT INTO contacts (client_id, first_name, last_name, phone, email, notes, source, language, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-        params![client.get(), c.first_name, c.last_name, c.phone.as_str(), c.email.as_ref().map(Email::as_str), c.notes, c.source, c.language, ts],
+    conn.prepare_cached("INSERT INTO contacts (client_id, first_name, last_name, phone, email, notes, source, language, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)")?.execute(params![client.get(), c.first_name, c.last_name, c.phone.as_str(), c.email.as_ref().map(Email::as_str), c.notes, c.source, c.language, ts],
     )
     .map_err(|e| if is_unique_violation(&e) { AppError::conflict("That contact already exists.", None) } else { e.into() })?;
     Ok(conn.last_insert_rowid())
@@ -473,7 +464,7 @@ pub fn update(
     );
     let mut all = vec![V::Integer(client.get()), V::Integer(id)];
     all.extend(vals);
-    let n = conn.execute(&sql, params_from_iter(all))?;
+    let n = conn.prepare_cached(&sql)?.execute(params_from_iter(all))?;
     if n == 0 {
         return Err(AppError::not_found("contact"));
     }
@@ -481,10 +472,9 @@ pub fn update(
 }
 
 pub fn delete(conn: &Connection, client: ClientId, id: i64) -> Result<(), AppError> {
-    let n = conn.execute(
-        "DELETE FROM contacts WHERE client_id = ?1 AND id = ?2",
-        params![client.get(), id],
-    )?;
+    let n = conn
+        .prepare_cached("DELETE FROM contacts WHERE client_id = ?1 AND id = ?2")?
+        .execute(params![client.get(), id])?;
     if n == 0 {
         return Err(AppError::not_found("contact"));
     }
@@ -497,9 +487,7 @@ pub fn mark_contacted(
     id: i64,
     at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let n = conn.execute(
-        "UPDATE contacts SET last_contacted_at = ?3, updated_at = ?3 WHERE client_id = ?1 AND id = ?2",
-        params![client.get(), id, to_db(at)],
+    let n = conn.prepare_cached("UPDATE contacts SET last_contacted_at = ?3, updated_at = ?3 WHERE client_id = ?1 AND id = ?2")?.execute(params![client.get(), id, to_db(at)],
     )?;
     if n == 0 {
         return Err(AppError::not_found("contact"));
@@ -548,7 +536,7 @@ pub fn find_or_create(
 
 /// Every contact of a tenant in id order (CSV export).
 pub fn all(conn: &Connection, client: ClientId) -> Result<Vec<Contact>, AppError> {
-    let mut stmt = conn.prepare(&format!(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM contacts c WHERE c.client_id = ?1 ORDER BY c.id"
     ))?;
     let rows = stmt.query_map([client.get()], from_row)?;

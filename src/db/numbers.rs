@@ -37,11 +37,8 @@ pub fn owner_of(conn: &Connection, number: &E164) -> Result<Option<NumberOwner>,
 /// The tenant's own number (None until one is attached).
 pub fn number_of(conn: &Connection, client: ClientId) -> Result<Option<String>, AppError> {
     Ok(conn
-        .query_row(
-            "SELECT ringlypro_number FROM clients WHERE id = ?1",
-            [client.get()],
-            |r| r.get::<_, Option<String>>(0),
-        )
+        .prepare_cached("SELECT ringlypro_number FROM clients WHERE id = ?1")?
+        .query_row([client.get()], |r| r.get::<_, Option<String>>(0))
         .optional()?
         .flatten()
         .filter(|n| !n.is_empty()))

@@ -41,12 +41,10 @@ pub fn enqueue(
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     let ts = to_db(now);
-    let n = conn.execute(
-        "INSERT INTO outbox (client_id, channel, recipient, subject, body, html_body, idempotency_key,
+    let n = conn.prepare_cached("INSERT INTO outbox (client_id, channel, recipient, subject, body, html_body, idempotency_key,
              next_attempt_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-         ON CONFLICT (idempotency_key) DO NOTHING",
-        params![
+         ON CONFLICT (idempotency_key) DO NOTHING")?.execute(params![
             item.client_id.map(ClientId::get),
             item.channel.as_str(),
             item.recipient,
@@ -76,7 +74,7 @@ pub struct Item {
 
 /// The newest items first, for the operator and for tests.
 pub fn recent(conn: &Connection, limit: i64) -> Result<Vec<Item>, AppError> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, client_id, channel, recipient, subject, body, status, attempts, created_at
          FROM outbox ORDER BY id DESC LIMIT ?1",
     )?;
@@ -114,9 +112,7 @@ pub struct ClaimedSms {
 /// True when some SMS or email is due now (a cheap read, so an idle worker
 /// does not open write transactions).
 pub fn anything_due(conn: &Connection, now: DateTime<Utc>) -> Result<bool, AppError> {
-    Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?1)",
-        [to_db(now)],
+    Ok(conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?1)")?.query_row([to_db(now)],
         |r| r.get(0),
     )?)
 }
@@ -130,19 +126,20 @@ pub fn hold_due(
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let ts = to_db(now);
-    let n = conn.execute(
-        "UPDATE outbox SET status = 'held', last_error = ?2
+    let n = conn
+        .prepare_cached(
+            "UPDATE outbox SET status = 'held', last_error = ?2
          WHERE channel = ?1 AND status IN ('pending', 'sending') AND next_attempt_at <= ?3",
-        params![channel.as_str(), reason, ts],
-    )?;
+        )?
+        .execute(params![channel.as_str(), reason, ts])?;
     if channel == Channel::Sms && n > 0 {
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE messages SET error_message = ?1, updated_at = ?2
              WHERE id IN (SELECT message_id FROM outbox WHERE channel = 'sms' AND status = 'held'
                             AND last_error = ?3 AND message_id IS NOT NULL)
                AND status = 'queued'",
-            params![format!("Held: {reason}"), ts, reason],
-        )?;
+        )?
+        .execute(params![format!("Held: {reason}"), ts, reason])?;
     }
     Ok(n)
 }
@@ -155,18 +152,19 @@ pub fn release_held(
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let ts = to_db(now);
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE messages SET error_message = NULL, updated_at = ?2
          WHERE id IN (SELECT message_id FROM outbox WHERE channel = ?1 AND status = 'held'
                         AND last_error = ?3 AND message_id IS NOT NULL)
            AND status = 'queued'",
-        params![channel.as_str(), ts, reason],
-    )?;
-    Ok(conn.execute(
-        "UPDATE outbox SET status = 'pending', last_error = NULL, next_attempt_at = ?2
+    )?
+    .execute(params![channel.as_str(), ts, reason])?;
+    Ok(conn
+        .prepare_cached(
+            "UPDATE outbox SET status = 'pending', last_error = NULL, next_attempt_at = ?2
          WHERE channel = ?1 AND status = 'held' AND last_error = ?3",
-        params![channel.as_str(), ts, reason],
-    )?)
+        )?
+        .execute(params![channel.as_str(), ts, reason])?)
 }
 
 /// What a claim took, and how many due items it failed on the spot.
@@ -189,7 +187,7 @@ pub fn claim_due_sms(
     limit: i64,
 ) -> Result<Claim, AppError> {
     let ts = to_db(now);
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT o.id, o.client_id, o.message_id,
                 coalesce(nullif(m.from_number, ''), cl.ringlypro_number, ''),
                 o.recipient, o.body, o.idempotency_key, o.attempts
@@ -241,11 +239,11 @@ pub fn claim_due_sms(
             claim.failed += 1;
             continue;
         }
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2
              WHERE id = ?1",
-            params![item.id, lease_until],
-        )?;
+        )?
+        .execute(params![item.id, lease_until])?;
         item.attempts += 1;
         claim.items.push(item);
     }
@@ -261,20 +259,20 @@ pub fn mark_sent(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let ts = to_db(now);
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE outbox SET status = 'sent', provider_id = ?2, last_error = NULL, sent_at = ?3
          WHERE id = ?1",
-        params![item.id, provider_id, ts],
-    )?;
+    )?
+    .execute(params![item.id, provider_id, ts])?;
     if let Some(mid) = item.message_id {
-        conn.execute(
+        conn.prepare_cached(
             "UPDATE messages SET twilio_sid = ?2,
                  status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END,
                  error_code = NULL, error_message = NULL,
                  sent_at = coalesce(sent_at, ?3), updated_at = ?3
              WHERE id = ?1",
-            params![mid, provider_id, ts],
-        )?;
+        )?
+        .execute(params![mid, provider_id, ts])?;
     }
     Ok(())
 }
@@ -286,10 +284,10 @@ pub fn mark_retry(
     error: &str,
     next_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE outbox SET status = 'pending', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-        params![item.id, error, to_db(next_at)],
-    )?;
+    )?
+    .execute(params![item.id, error, to_db(next_at)])?;
     Ok(())
 }
 
@@ -302,15 +300,11 @@ pub fn mark_failed(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let ts = to_db(now);
-    conn.execute(
-        "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1",
-        params![item.id, error],
-    )?;
+    conn.prepare_cached("UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1")?
+        .execute(params![item.id, error])?;
     if let Some(mid) = item.message_id {
-        conn.execute(
-            "UPDATE messages SET status = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4
-             WHERE id = ?1 AND status = 'queued'",
-            params![mid, code, error, ts],
+        conn.prepare_cached("UPDATE messages SET status = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4
+             WHERE id = ?1 AND status = 'queued'")?.execute(params![mid, code, error, ts],
         )?;
     }
     Ok(())
@@ -321,7 +315,9 @@ pub const TEST_CALL_HELD: &str = "Not sent: this came from a test call";
 
 /// The newest outbox id (0 when empty): marks where a transaction's own items begin.
 pub fn last_id(conn: &Connection) -> Result<i64, AppError> {
-    Ok(conn.query_row("SELECT coalesce(max(id), 0) FROM outbox", [], |r| r.get(0))?)
+    Ok(conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM outbox")?
+        .query_row([], |r| r.get(0))?)
 }
 
 /// Holds for good what a test call of `client` queued after `mark` (confirmation
@@ -334,16 +330,15 @@ pub fn hold_test_items(
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let ts = to_db(now);
-    conn.execute(
-        "UPDATE messages SET status = 'canceled', error_message = ?3, updated_at = ?4
+    conn.prepare_cached("UPDATE messages SET status = 'canceled', error_message = ?3, updated_at = ?4
          WHERE client_id = ?1 AND id IN (SELECT message_id FROM outbox
-                                          WHERE client_id = ?1 AND id > ?2 AND message_id IS NOT NULL)",
-        params![client.get(), mark, TEST_CALL_HELD, ts],
+                                          WHERE client_id = ?1 AND id > ?2 AND message_id IS NOT NULL)")?.execute(params![client.get(), mark, TEST_CALL_HELD, ts],
     )?;
-    Ok(conn.execute(
-        "UPDATE outbox SET status = 'held', last_error = ?3 WHERE client_id = ?1 AND id > ?2",
-        params![client.get(), mark, TEST_CALL_HELD],
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "UPDATE outbox SET status = 'held', last_error = ?3 WHERE client_id = ?1 AND id > ?2",
+        )?
+        .execute(params![client.get(), mark, TEST_CALL_HELD])?)
 }
 
 /// An email item the worker took for delivery.
@@ -370,7 +365,7 @@ pub fn claim_due_email(
     limit: i64,
 ) -> Result<(Vec<ClaimedEmail>, usize), AppError> {
     let ts = to_db(now);
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare_cached(
         "SELECT id, client_id, recipient, coalesce(subject, ''), body, html_body, idempotency_key, attempts
          FROM outbox
          WHERE channel = 'email' AND status IN ('pending', 'sending') AND next_attempt_at <= ?1
@@ -403,9 +398,7 @@ pub fn claim_due_email(
             failed += 1;
             continue;
         }
-        conn.execute(
-            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
-            params![item.id, lease_until],
+        conn.prepare_cached("UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1")?.execute(params![item.id, lease_until],
         )?;
         item.attempts += 1;
         items.push(item);
@@ -419,9 +412,7 @@ pub fn mark_email_sent(
     provider_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.execute(
-        "UPDATE outbox SET status = 'sent', provider_id = ?2, last_error = NULL, sent_at = ?3 WHERE id = ?1",
-        params![id, provider_id, to_db(now)],
+    conn.prepare_cached("UPDATE outbox SET status = 'sent', provider_id = ?2, last_error = NULL, sent_at = ?3 WHERE id = ?1")?.execute(params![id, provider_id, to_db(now)],
     )?;
     Ok(())
 }
@@ -432,17 +423,15 @@ pub fn mark_email_retry(
     error: &str,
     next_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE outbox SET status = 'pending', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-        params![id, error, to_db(next_at)],
-    )?;
+    )?
+    .execute(params![id, error, to_db(next_at)])?;
     Ok(())
 }
 
 pub fn mark_email_failed(conn: &Connection, id: i64, error: &str) -> Result<(), AppError> {
-    conn.execute(
-        "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1",
-        params![id, error],
-    )?;
+    conn.prepare_cached("UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1")?
+        .execute(params![id, error])?;
     Ok(())
 }

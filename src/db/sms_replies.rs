@@ -30,23 +30,22 @@ pub fn next_upcoming(
     now: DateTime<Utc>,
 ) -> Result<Option<UpcomingAppointment>, AppError> {
     Ok(conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, appointment_date, appointment_time, status, language FROM appointments
              WHERE client_id = ?1 AND status IN ('confirmed', 'pending') AND starts_at >= ?3
                AND (customer_phone = ?2
                     OR contact_id IN (SELECT id FROM contacts WHERE client_id = ?1 AND phone = ?2))
              ORDER BY starts_at, id LIMIT 1",
-            params![client.get(), phone, to_db(now)],
-            |r| {
-                Ok(UpcomingAppointment {
-                    id: r.get(0)?,
-                    date: r.get(1)?,
-                    time: r.get(2)?,
-                    status: r.get(3)?,
-                    language: r.get(4)?,
-                })
-            },
-        )
+        )?
+        .query_row(params![client.get(), phone, to_db(now)], |r| {
+            Ok(UpcomingAppointment {
+                id: r.get(0)?,
+                date: r.get(1)?,
+                time: r.get(2)?,
+                status: r.get(3)?,
+                language: r.get(4)?,
+            })
+        })
         .optional()?)
 }
 
@@ -59,11 +58,9 @@ fn history(
     detail: &str,
     now: &str,
 ) -> Result<(), AppError> {
-    conn.execute(
-        "INSERT INTO appointment_history (client_id, appointment_id, from_status, to_status, change, detail,
+    conn.prepare_cached("INSERT INTO appointment_history (client_id, appointment_id, from_status, to_status, change, detail,
              changed_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sms', ?7)",
-        params![client.get(), appt.id, appt.status, to_status, change, detail, now],
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sms', ?7)")?.execute(params![client.get(), appt.id, appt.status, to_status, change, detail, now],
     )?;
     Ok(())
 }
@@ -77,17 +74,17 @@ pub fn confirm_by_sms(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let ts = to_db(now);
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE appointments SET status = 'confirmed', updated_at = ?3
          WHERE client_id = ?1 AND id = ?2 AND status IN ('confirmed', 'pending')",
-        params![client.get(), appt.id, ts],
-    )?;
-    let already: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM appointment_history
+    )?
+    .execute(params![client.get(), appt.id, ts])?;
+    let already: bool = conn
+        .prepare_cached(
+            "SELECT count(*) > 0 FROM appointment_history
          WHERE client_id = ?1 AND appointment_id = ?2 AND change = 'confirmed_by_sms'",
-        params![client.get(), appt.id],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row(params![client.get(), appt.id], |r| r.get(0))?;
     if !already {
         history(
             conn,
@@ -112,11 +109,12 @@ pub fn request_reschedule(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let ts = to_db(now);
-    let n = conn.execute(
-        "UPDATE appointments SET reschedule_requested = 1, updated_at = ?3
+    let n = conn
+        .prepare_cached(
+            "UPDATE appointments SET reschedule_requested = 1, updated_at = ?3
          WHERE client_id = ?1 AND id = ?2 AND reschedule_requested = 0",
-        params![client.get(), appt.id, ts],
-    )?;
+        )?
+        .execute(params![client.get(), appt.id, ts])?;
     if n == 0 {
         return Ok(());
     }
@@ -129,17 +127,17 @@ pub fn request_reschedule(
         "the customer replied R to ask for another time",
         &ts,
     )?;
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO notifications (client_id, kind, title, body, created_at)
          VALUES (?1, 'reschedule_request', 'Reschedule requested', ?2, ?3)",
-        params![
-            client.get(),
-            format!(
-                "{phone} asked by text to move their appointment on {} at {}. Please call them back.",
-                appt.date, appt.time
-            ),
-            ts
-        ],
-    )?;
+    )?
+    .execute(params![
+        client.get(),
+        format!(
+            "{phone} asked by text to move their appointment on {} at {}. Please call them back.",
+            appt.date, appt.time
+        ),
+        ts
+    ])?;
     Ok(())
 }

@@ -76,7 +76,7 @@ fn quote(ident: &str) -> String {
 }
 
 fn columns(conn: &Connection, table: &str) -> Result<Vec<String>, AppError> {
-    let mut st = conn.prepare(&format!("PRAGMA table_info({})", quote(table)))?;
+    let mut st = conn.prepare_cached(&format!("PRAGMA table_info({})", quote(table)))?;
     let cols = st
         .query_map([], |r| r.get::<_, String>(1))?
         .collect::<Result<Vec<_>, _>>()?;
@@ -86,7 +86,7 @@ fn columns(conn: &Connection, table: &str) -> Result<Vec<String>, AppError> {
 /// The tenant tables of this schema in creation order, or the names of
 /// tables nobody has classified.
 pub fn tenant_tables(conn: &Connection) -> Result<Vec<TableSpec>, AppError> {
-    let mut st = conn.prepare(
+    let mut st = conn.prepare_cached(
         "SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY rowid",
     )?;
     let all: Vec<(String, String)> = st
@@ -203,7 +203,7 @@ fn each_row(
         quote(&spec.name),
         spec.filter()
     );
-    let mut st = conn.prepare(&sql)?;
+    let mut st = conn.prepare_cached(&sql)?;
     let mut rows = st.query([tenant.get()])?;
     while let Some(row) = rows.next()? {
         let mut obj = Map::new();
@@ -243,11 +243,8 @@ pub fn export(
 ) -> Result<Summary, AppError> {
     let tx = conn.transaction()?;
     let (name, number): (String, Option<String>) = tx
-        .query_row(
-            "SELECT business_name, ringlypro_number FROM clients WHERE id = ?1",
-            [tenant.get()],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT business_name, ringlypro_number FROM clients WHERE id = ?1")?
+        .query_row([tenant.get()], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(|e| match e {
             rusqlite::Error::QueryReturnedNoRows => AppError::NotFound(format!(
                 "there is no business with id {tenant} on this node"
@@ -428,7 +425,10 @@ fn import_rows(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        if let Err(e) = tx.execute(&sql, params_from_iter(values.iter())) {
+        if let Err(e) = tx
+            .prepare_cached(&sql)?
+            .execute(params_from_iter(values.iter()))
+        {
             return Err(if is_unique_violation(&e) {
                 conflict(table, row, &e)
             } else {
@@ -469,10 +469,8 @@ fn import_rows(
     // The contact counter is kept by triggers, which just counted the
     // imported contacts on top of the exported value.
     if let Some(cc) = contact_count {
-        tx.execute(
-            "UPDATE clients SET contact_count = ?2 WHERE id = ?1",
-            [tenant, cc],
-        )?;
+        tx.prepare_cached("UPDATE clients SET contact_count = ?2 WHERE id = ?1")?
+            .execute([tenant, cc])?;
     }
     let mut st = tx.prepare("PRAGMA foreign_key_check")?;
     let broken: Vec<String> = st
@@ -522,11 +520,8 @@ fn refuse_tenant_conflicts(
 ) -> Result<(), AppError> {
     use rusqlite::OptionalExtension;
     if let Some(name) = conn
-        .query_row(
-            "SELECT business_name FROM clients WHERE id = ?1",
-            [tenant],
-            |r| r.get::<_, String>(0),
-        )
+        .prepare_cached("SELECT business_name FROM clients WHERE id = ?1")?
+        .query_row([tenant], |r| r.get::<_, String>(0))
         .optional()?
     {
         return Err(AppError::conflict(
@@ -538,11 +533,10 @@ fn refuse_tenant_conflicts(
     }
     if let Some(number) = row.get("ringlypro_number").and_then(Value::as_str)
         && let Some((id, name)) = conn
-            .query_row(
-                "SELECT id, business_name FROM clients WHERE ringlypro_number = ?1",
-                [number],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
-            )
+            .prepare_cached("SELECT id, business_name FROM clients WHERE ringlypro_number = ?1")?
+            .query_row([number], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
             .optional()?
     {
         return Err(AppError::conflict(

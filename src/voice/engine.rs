@@ -351,11 +351,9 @@ fn notify_voicemail(
             now,
         )?;
     }
-    conn.execute(
-        "INSERT INTO notifications (client_id, kind, title, body, created_at)
+    conn.prepare_cached("INSERT INTO notifications (client_id, kind, title, body, created_at)
          SELECT ?1, 'voicemail', ?2, ?3, ?4
-         WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE client_id = ?1 AND kind = 'voicemail' AND body = ?3)",
-        rusqlite::params![client.get(), format!("New voicemail from {from}"), text, crate::clock::to_db(now)],
+         WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE client_id = ?1 AND kind = 'voicemail' AND body = ?3)")?.execute(rusqlite::params![client.get(), format!("New voicemail from {from}"), text, crate::clock::to_db(now)],
     )?;
     Ok(())
 }
