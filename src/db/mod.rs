@@ -174,6 +174,9 @@ impl Db {
         for m in &applied {
             tracing::info!(migration = %m, "applied database migration");
         }
+        if !applied.is_empty() {
+            release_free_memory();
+        }
         let (tx, rx) = mpsc::channel::<Job>(4096);
         let thread = std::thread::Builder::new()
             .name("db-writer".into())
@@ -304,6 +307,17 @@ impl Db {
         if let Ok(mut lookups) = self.inner.lookups.lock() {
             lookups.clear();
         }
+    }
+}
+
+/// Returns the heap a migration freed to the OS. Rebuilding an index over a
+/// million contacts peaks at about 150 MB, which glibc would otherwise keep for
+/// the life of the server.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only hands free pages of the heap back to the kernel.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
