@@ -6,6 +6,7 @@
 //! requests racing for one slot produce one booking and one refusal (the
 //! single writer serialises them; the partial unique index is the last guard).
 
+use crate::db::CachedSql;
 use crate::db::{self, appointments as appts, messages};
 use crate::domain::{ClientId, E164};
 use crate::error::AppError;
@@ -95,7 +96,9 @@ struct Tenant {
 }
 
 fn tenant(conn: &Connection, client: ClientId) -> Result<Tenant, AppError> {
-    conn.prepare_cached("SELECT business_name, default_language, sms_notifications, timezone FROM clients WHERE id = ?1")?.query_row([client.get()],
+    conn.query_row_cached(
+        "SELECT business_name, default_language, sms_notifications, timezone FROM clients WHERE id = ?1",
+        [client.get()],
         |r| Ok(Tenant { name: r.get(0)?, language: r.get(1)?, sms: r.get(2)?, timezone: r.get(3)? }),
     )
     .map_err(|e| match e {

@@ -7,6 +7,7 @@
 
 use crate::app::AppState;
 use crate::clock::{from_db, to_db};
+use crate::db::CachedSql;
 use crate::db::messages::{self, NewSms, SmsKind};
 use crate::domain::{ClientId, E164};
 use crate::error::AppError;
@@ -113,10 +114,10 @@ pub fn run_once_on(conn: &Connection, now: DateTime<Utc>) -> Result<usize, AppEr
         }
         // Skip and Send both settle the row: 2 = skipped, 1 = sent.
         let mark = if decision == Decision::Send { 1 } else { 2 };
-        conn.prepare_cached(
+        conn.execute_cached(
             "UPDATE appointments SET reminder_sent = ?2 WHERE id = ?1 AND reminder_sent = 0",
-        )?
-        .execute(params![d.id, mark])?;
+            params![d.id, mark],
+        )?;
         if decision == Decision::Skip {
             continue;
         }

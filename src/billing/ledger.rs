@@ -526,10 +526,11 @@ mod tests {
     fn debt_is_recorded_then_recovered_from_the_next_top_up() {
         let (conn, c) = setup();
         let now = Utc.with_ymd_and_hms(2026, 11, 10, 15, 0, 0).unwrap();
-        conn.prepare_cached("UPDATE clients SET monthly_free_minutes = 0 WHERE id = ?1")
-            .unwrap()
-            .execute([c.get()])
-            .unwrap();
+        conn.execute(
+            "UPDATE clients SET monthly_free_minutes = 0 WHERE id = ?1",
+            [c.get()],
+        )
+        .unwrap();
         adjust(&conn, c, 25, "start", "k1", "http://x", now).unwrap();
         // 5 minutes at 10 ¢ = 50 ¢ with 25 ¢ in the account: 25 ¢ taken, 25 ¢ owed.
         let p = charge_call(&conn, c, "CA1", 300, "http://x", now)

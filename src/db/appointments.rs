@@ -1,6 +1,7 @@
 //! SQL for appointments and their status history. The business rules (is the
 //! slot bookable, which SMS to send) live in `crate::booking`.
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::domain::ClientId;
 use crate::error::{AppError, is_unique_violation};
@@ -108,9 +109,11 @@ pub fn list(
         conds.push(format!("contact_id = ?{}", vals.len()));
     }
     let wher = conds.join(" AND ");
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM appointments WHERE {wher}"))?
-        .query_row(params_from_iter(vals.iter()), |r| r.get(0))?;
+    let total: i64 = conn.query_row_cached(
+        &format!("SELECT count(*) FROM appointments WHERE {wher}"),
+        params_from_iter(vals.iter()),
+        |r| r.get(0),
+    )?;
     let n = vals.len();
     vals.push(V::Integer(f.limit));
     vals.push(V::Integer((f.page - 1).max(0) * f.limit));
@@ -125,10 +128,11 @@ pub fn list(
 
 pub fn get(conn: &Connection, client: ClientId, id: i64) -> Result<Option<Appointment>, AppError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM appointments WHERE client_id = ?1 AND id = ?2"
-        ))?
-        .query_row(params![client.get(), id], from_row)
+        .query_row_cached(
+            &format!("SELECT {COLUMNS} FROM appointments WHERE client_id = ?1 AND id = ?2"),
+            params![client.get(), id],
+            from_row,
+        )
         .optional()?)
 }
 
@@ -138,10 +142,13 @@ pub fn get_by_code(
     code: &str,
 ) -> Result<Option<Appointment>, AppError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM appointments WHERE client_id = ?1 AND confirmation_code = ?2"
-        ))?
-        .query_row(params![client.get(), code], from_row)
+        .query_row_cached(
+            &format!(
+                "SELECT {COLUMNS} FROM appointments WHERE client_id = ?1 AND confirmation_code = ?2"
+            ),
+            params![client.get(), code],
+            from_row,
+        )
         .optional()?)
 }
 
@@ -247,12 +254,12 @@ pub fn insert(
     now: DateTime<Utc>,
 ) -> Result<i64, InsertError> {
     let ts = to_db(now);
-    let res = conn.prepare_cached("INSERT INTO appointments (client_id, contact_id, customer_name, customer_phone, customer_email, appointment_date,
+    let res = conn.execute_cached(
+        "INSERT INTO appointments (client_id, contact_id, customer_name, customer_phone, customer_email, appointment_date,
              appointment_time, timezone, starts_at, duration, purpose, notes, status, confirmation_code, source, language,
              call_sid, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'confirmed', ?13, ?14, ?15, ?16, ?17, ?17)")
-        .map_err(|e| InsertError::Other(e.into()))?
-        .execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'confirmed', ?13, ?14, ?15, ?16, ?17, ?17)",
+        params![
             client.get(),
             a.contact_id,
             a.customer_name,
@@ -287,10 +294,11 @@ pub fn insert(
 
 pub fn code_exists(conn: &Connection, client: ClientId, code: &str) -> Result<bool, AppError> {
     Ok(conn
-        .prepare_cached(
+        .query_row_cached(
             "SELECT 1 FROM appointments WHERE client_id = ?1 AND confirmation_code = ?2",
-        )?
-        .query_row(params![client.get(), code], |_| Ok(()))
+            params![client.get(), code],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some())
 }
@@ -318,9 +326,11 @@ pub fn move_to(
         starts_at,
         duration,
     } = *p;
-    let res = conn.prepare_cached("UPDATE appointments SET appointment_date = ?3, appointment_time = ?4, starts_at = ?5, duration = ?6,
+    let res = conn.execute_cached(
+        "UPDATE appointments SET appointment_date = ?3, appointment_time = ?4, starts_at = ?5, duration = ?6,
              reminder_sent = 0, reschedule_requested = 0, updated_at = ?7
-         WHERE client_id = ?1 AND id = ?2")?.execute(params![client.get(), id, date.to_string(), time.format("%H:%M").to_string(), to_db(starts_at), duration, to_db(now)],
+         WHERE client_id = ?1 AND id = ?2",
+        params![client.get(), id, date.to_string(), time.format("%H:%M").to_string(), to_db(starts_at), duration, to_db(now)],
     );
     match res {
         Ok(0) => Err(AppError::not_found("appointment")),
@@ -339,20 +349,19 @@ pub fn set_status(
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     let cancelled_at = (status == "cancelled").then(|| to_db(now));
-    let res = conn
-        .prepare_cached(
-            "UPDATE appointments SET status = ?3, cancel_reason = coalesce(?4, cancel_reason),
+    let res = conn.execute_cached(
+        "UPDATE appointments SET status = ?3, cancel_reason = coalesce(?4, cancel_reason),
              cancelled_at = CASE WHEN ?3 = 'cancelled' THEN ?5 ELSE NULL END, updated_at = ?6
          WHERE client_id = ?1 AND id = ?2",
-        )?
-        .execute(params![
+        params![
             client.get(),
             id,
             status,
             cancel_reason,
             cancelled_at,
             to_db(now)
-        ]);
+        ],
+    );
     match res {
         Ok(0) => Err(AppError::not_found("appointment")),
         Ok(_) => Ok(true),
@@ -378,17 +387,15 @@ pub fn edit(
     e: &Edit,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE appointments SET
+    let n = conn.execute_cached(
+        "UPDATE appointments SET
             customer_name = coalesce(?3, customer_name),
             customer_email = CASE WHEN ?4 THEN ?5 ELSE customer_email END,
             purpose = CASE WHEN ?6 THEN ?7 ELSE purpose END,
             notes = CASE WHEN ?8 THEN ?9 ELSE notes END,
             updated_at = ?10
          WHERE client_id = ?1 AND id = ?2",
-        )?
-        .execute(params![
+        params![
             client.get(),
             id,
             e.customer_name,
@@ -399,7 +406,8 @@ pub fn edit(
             e.notes.is_some(),
             e.notes.clone().flatten(),
             to_db(now)
-        ])?;
+        ],
+    )?;
     if n == 0 {
         return Err(AppError::not_found("appointment"));
     }
@@ -411,10 +419,10 @@ pub fn mark_confirmation_sent(
     client: ClientId,
     id: i64,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE appointments SET confirmation_sent = 1 WHERE client_id = ?1 AND id = ?2",
-    )?
-    .execute(params![client.get(), id])?;
+        params![client.get(), id],
+    )?;
     Ok(())
 }
 
@@ -430,8 +438,10 @@ pub fn add_history(
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached("INSERT INTO appointment_history (client_id, appointment_id, from_status, to_status, change, detail, changed_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(params![client.get(), appointment, from, to, change, detail, by, to_db(now)],
+    conn.execute_cached(
+        "INSERT INTO appointment_history (client_id, appointment_id, from_status, to_status, change, detail, changed_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![client.get(), appointment, from, to, change, detail, by, to_db(now)],
     )?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! SQL for user accounts and password-reset tokens.
 
+use super::CachedSql;
 use crate::clock::{from_db, to_db};
 use crate::domain::{ClientId, Email, UserId};
 use crate::error::{AppError, is_unique_violation};
@@ -86,9 +87,11 @@ fn email_taken() -> AppError {
 
 pub fn insert(conn: &Connection, u: &NewUser<'_>, now: DateTime<Utc>) -> Result<UserId, AppError> {
     let ts = to_db(now);
-    let res = conn.prepare_cached("INSERT INTO users (client_id, email, password_hash, first_name, last_name, phone_number, role,
+    let res = conn.execute_cached(
+        "INSERT INTO users (client_id, email, password_hash, first_name, last_name, phone_number, role,
              language, terms_accepted, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)")?.execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        params![
             u.client_id.get(),
             u.email.as_str(),
             u.password_hash,
@@ -110,24 +113,26 @@ pub fn insert(conn: &Connection, u: &NewUser<'_>, now: DateTime<Utc>) -> Result<
 
 pub fn get(conn: &Connection, id: UserId) -> Result<Option<User>, AppError> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"))?
-        .query_row([id.get()], user_from_row)
+        .query_row_cached(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+            [id.get()],
+            user_from_row,
+        )
         .optional()?)
 }
 
 pub fn find_by_email(conn: &Connection, email: &Email) -> Result<Option<User>, AppError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE email = ?1"
-        ))?
-        .query_row([email.as_str()], user_from_row)
+        .query_row_cached(
+            &format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"),
+            [email.as_str()],
+            user_from_row,
+        )
         .optional()?)
 }
 
 pub fn count(conn: &Connection) -> Result<i64, AppError> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM users")?
-        .query_row([], |r| r.get(0))?)
+    Ok(conn.query_row_cached("SELECT count(*) FROM users", [], |r| r.get(0))?)
 }
 
 pub fn list_for_client(conn: &Connection, client: ClientId) -> Result<Vec<User>, AppError> {
@@ -139,8 +144,10 @@ pub fn list_for_client(conn: &Connection, client: ClientId) -> Result<Vec<User>,
 }
 
 pub fn record_login(conn: &Connection, id: UserId, now: DateTime<Utc>) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE users SET last_login_at = ?2 WHERE id = ?1")?
-        .execute(params![id.get(), to_db(now)])?;
+    conn.execute_cached(
+        "UPDATE users SET last_login_at = ?2 WHERE id = ?1",
+        params![id.get(), to_db(now)],
+    )?;
     Ok(())
 }
 
@@ -151,7 +158,9 @@ pub fn bump_token_version(
     id: UserId,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    Ok(conn.prepare_cached("UPDATE users SET token_version = token_version + 1, updated_at = ?2 WHERE id = ?1 RETURNING token_version")?.query_row(params![id.get(), to_db(now)],
+    Ok(conn.query_row_cached(
+        "UPDATE users SET token_version = token_version + 1, updated_at = ?2 WHERE id = ?1 RETURNING token_version",
+        params![id.get(), to_db(now)],
         |r| r.get(0),
     )?)
 }
@@ -164,12 +173,14 @@ pub fn set_password(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    conn.prepare_cached("UPDATE users SET password_hash = ?2 WHERE id = ?1")?
-        .execute(params![id.get(), hash])?;
-    conn.prepare_cached(
+    conn.execute_cached(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![id.get(), hash],
+    )?;
+    conn.execute_cached(
         "UPDATE password_reset_tokens SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
-    )?
-    .execute(params![id.get(), to_db(now)])?;
+        params![id.get(), to_db(now)],
+    )?;
     bump_token_version(conn, id, now)
 }
 
@@ -189,9 +200,8 @@ pub fn update_profile(
     ch: &ProfileChanges,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let res = conn
-        .prepare_cached(
-            "UPDATE users SET
+    let res = conn.execute_cached(
+        "UPDATE users SET
             first_name = coalesce(?2, first_name),
             last_name = coalesce(?3, last_name),
             phone_number = coalesce(?4, phone_number),
@@ -199,8 +209,7 @@ pub fn update_profile(
             email = coalesce(?6, email),
             updated_at = ?7
          WHERE id = ?1",
-        )?
-        .execute(params![
+        params![
             id.get(),
             ch.first_name,
             ch.last_name,
@@ -208,7 +217,8 @@ pub fn update_profile(
             ch.language,
             ch.email.as_ref().map(Email::as_str),
             to_db(now)
-        ]);
+        ],
+    );
     match res {
         Ok(_) => Ok(()),
         Err(e) if is_unique_violation(&e) => Err(email_taken()),
@@ -223,7 +233,9 @@ pub fn insert_reset_token(
     expires: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached("INSERT INTO password_reset_tokens (user_id, token_hash, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![user.get(), token_hash, to_db(expires), to_db(now)],
+    conn.execute_cached(
+        "INSERT INTO password_reset_tokens (user_id, token_hash, expires_at, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![user.get(), token_hash, to_db(expires), to_db(now)],
     )?;
     Ok(())
 }
@@ -243,14 +255,13 @@ pub fn reset_token_state(
     now: DateTime<Utc>,
 ) -> Result<ResetToken, AppError> {
     let row: Option<(i64, String, String, Option<String>)> = conn
-        .prepare_cached(
+        .query_row_cached(
             "SELECT t.user_id, u.email, t.expires_at, t.used_at
              FROM password_reset_tokens t JOIN users u ON u.id = t.user_id
              WHERE t.token_hash = ?1",
-        )?
-        .query_row([token_hash], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })
+            [token_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
         .optional()?;
     Ok(match row {
         None => ResetToken::Unknown,

@@ -4,6 +4,7 @@
 //! ledger verification. The decisions live in `crate::billing`; this module
 //! only reads and writes rows, always inside the caller's transaction.
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::domain::ClientId;
 use crate::error::AppError;
@@ -93,20 +94,23 @@ pub fn ensure_account(
     client: ClientId,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "INSERT INTO credit_accounts (client_id, created_at, updated_at)
          SELECT id, ?2, ?2 FROM clients WHERE id = ?1
          ON CONFLICT (client_id) DO NOTHING",
-    )?
-    .execute(params![client.get(), to_db(now)])?;
+        params![client.get(), to_db(now)],
+    )?;
     Ok(())
 }
 
 /// The tenant's account; None when the tenant does not exist.
 pub fn account(conn: &Connection, client: ClientId) -> Result<Option<Account>, AppError> {
     Ok(conn
-        .prepare_cached(&format!("{ACCOUNT_SQL} WHERE a.client_id = ?1"))?
-        .query_row([client.get()], account_from_row)
+        .query_row_cached(
+            &format!("{ACCOUNT_SQL} WHERE a.client_id = ?1"),
+            [client.get()],
+            account_from_row,
+        )
         .optional()?)
 }
 
@@ -148,27 +152,27 @@ pub fn save_account(
     s: &AccountState,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE credit_accounts SET balance_cents = ?2, debt_cents = ?3, free_minutes_used = ?4,
              free_minutes_month = ?5, total_minutes_used = ?6, total_amount_spent_cents = ?7,
              last_usage_date = ?8, low_balance_notified = ?9, zero_balance_notified = ?10,
              auto_reload_in_flight = ?11, updated_at = ?12
          WHERE client_id = ?1",
-    )?
-    .execute(params![
-        client.get(),
-        s.balance_cents,
-        s.debt_cents,
-        s.free_minutes_used,
-        s.free_minutes_month,
-        s.total_minutes_used,
-        s.total_amount_spent_cents,
-        s.last_usage_date,
-        s.low_balance_notified,
-        s.zero_balance_notified,
-        s.auto_reload_in_flight,
-        to_db(now)
-    ])?;
+        params![
+            client.get(),
+            s.balance_cents,
+            s.debt_cents,
+            s.free_minutes_used,
+            s.free_minutes_month,
+            s.total_minutes_used,
+            s.total_amount_spent_cents,
+            s.last_usage_date,
+            s.low_balance_notified,
+            s.zero_balance_notified,
+            s.auto_reload_in_flight,
+            to_db(now)
+        ],
+    )?;
     Ok(())
 }
 
@@ -179,19 +183,22 @@ pub fn set_paused_by_billing(
     paused: bool,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE clients SET ai_paused_by_billing = ?2, updated_at = ?3
          WHERE id = ?1 AND ai_paused_by_billing != ?2",
-    )?
-    .execute(params![client.get(), paused, to_db(now)])?;
+        params![client.get(), paused, to_db(now)],
+    )?;
     Ok(())
 }
 
 /// True when a ledger row with this idempotency key exists (the change was made).
 pub fn ledger_has(conn: &Connection, key: &str) -> Result<bool, AppError> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM credit_ledger WHERE idempotency_key = ?1")?
-        .query_row([key], |_| Ok(()))
+        .query_row_cached(
+            "SELECT 1 FROM credit_ledger WHERE idempotency_key = ?1",
+            [key],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some())
 }
@@ -220,10 +227,12 @@ pub fn insert_entry(
     e: &NewEntry<'_>,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    conn.prepare_cached("INSERT INTO credit_ledger (client_id, kind, amount_cents, debt_change_cents, balance_after_cents,
+    conn.execute_cached(
+        "INSERT INTO credit_ledger (client_id, kind, amount_cents, debt_change_cents, balance_after_cents,
              debt_after_cents, minutes, free_minutes, paid_minutes, call_sid, message_id, payment_id,
              description, idempotency_key, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)")?.execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
             client.get(),
             e.kind,
             e.amount_cents,
@@ -247,8 +256,11 @@ pub fn insert_entry(
 /// Whether a call is a test (simulated) call: those are never billed.
 pub fn call_is_test(conn: &Connection, client: ClientId, call_sid: &str) -> Result<bool, AppError> {
     Ok(conn
-        .prepare_cached("SELECT is_test FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2")?
-        .query_row(params![call_sid, client.get()], |r| r.get::<_, bool>(0))
+        .query_row_cached(
+            "SELECT is_test FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2",
+            params![call_sid, client.get()],
+            |r| r.get::<_, bool>(0),
+        )
         .optional()?
         .unwrap_or(false))
 }
@@ -260,10 +272,10 @@ pub fn set_call_cost(
     call_sid: &str,
     cents: i64,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE calls SET cost_cents = ?3 WHERE twilio_call_sid = ?1 AND client_id = ?2",
-    )?
-    .execute(params![call_sid, client.get(), cents])?;
+        params![call_sid, client.get(), cents],
+    )?;
     Ok(())
 }
 
@@ -277,17 +289,18 @@ pub struct BillableSms {
 /// delivered, not billed yet. (The sid comes from a signed Twilio request.)
 pub fn billable_sms(conn: &Connection, twilio_sid: &str) -> Result<Option<BillableSms>, AppError> {
     Ok(conn
-        .prepare_cached(
+        .query_row_cached(
             "SELECT id, client_id FROM messages
              WHERE twilio_sid = ?1 AND direction = 'outbound' AND billed = 0
                AND status IN ('sent', 'delivered', 'read')",
-        )?
-        .query_row([twilio_sid], |r| {
-            Ok(BillableSms {
-                id: r.get(0)?,
-                client_id: ClientId::from_trusted(r.get(1)?),
-            })
-        })
+            [twilio_sid],
+            |r| {
+                Ok(BillableSms {
+                    id: r.get(0)?,
+                    client_id: ClientId::from_trusted(r.get(1)?),
+                })
+            },
+        )
         .optional()?)
 }
 
@@ -297,10 +310,10 @@ pub fn mark_sms_billed(
     message_id: i64,
     cents: i64,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE messages SET billed = 1, cost_cents = ?3 WHERE id = ?1 AND client_id = ?2",
-    )?
-    .execute(params![message_id, client.get(), cents])?;
+        params![message_id, client.get(), cents],
+    )?;
     Ok(())
 }
 
@@ -358,8 +371,10 @@ pub fn insert_payment(
     idempotency_key: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    conn.prepare_cached("INSERT INTO payments (client_id, kind, amount_cents, idempotency_key, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?5)")?.execute(params![client.get(), kind, amount_cents, idempotency_key, to_db(now)],
+    conn.execute_cached(
+        "INSERT INTO payments (client_id, kind, amount_cents, idempotency_key, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        params![client.get(), kind, amount_cents, idempotency_key, to_db(now)],
     )
     .map_err(|e| {
         if crate::error::is_unique_violation(&e) {
@@ -373,30 +388,33 @@ pub fn insert_payment(
 
 pub fn payment(conn: &Connection, client: ClientId, id: i64) -> Result<Option<Payment>, AppError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = ?1 AND client_id = ?2"
-        ))?
-        .query_row(params![id, client.get()], payment_from_row)
+        .query_row_cached(
+            &format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = ?1 AND client_id = ?2"),
+            params![id, client.get()],
+            payment_from_row,
+        )
         .optional()?)
 }
 
 /// The payment a Stripe PaymentIntent belongs to (the id comes from a signed event).
 pub fn payment_by_intent(conn: &Connection, intent: &str) -> Result<Option<Payment>, AppError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE payment_intent_id = ?1"
-        ))?
-        .query_row([intent], payment_from_row)
+        .query_row_cached(
+            &format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE payment_intent_id = ?1"),
+            [intent],
+            payment_from_row,
+        )
         .optional()?)
 }
 
 /// The payment a Stripe Checkout session belongs to (the id comes from a signed event).
 pub fn payment_by_session(conn: &Connection, session: &str) -> Result<Option<Payment>, AppError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE checkout_session_id = ?1"
-        ))?
-        .query_row([session], payment_from_row)
+        .query_row_cached(
+            &format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE checkout_session_id = ?1"),
+            [session],
+            payment_from_row,
+        )
         .optional()?)
 }
 
@@ -409,13 +427,13 @@ pub fn link_payment(
     customer: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE payments SET payment_intent_id = coalesce(payment_intent_id, ?2),
              checkout_session_id = coalesce(checkout_session_id, ?3),
              customer_id = coalesce(customer_id, ?4), updated_at = ?5
          WHERE id = ?1",
-    )?
-    .execute(params![id, intent, session, customer, to_db(now)])?;
+        params![id, intent, session, customer, to_db(now)],
+    )?;
     Ok(())
 }
 
@@ -426,8 +444,10 @@ pub fn set_payment_status(
     failure: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE payments SET status = ?2, failure_message = coalesce(?3, failure_message), updated_at = ?4
-         WHERE id = ?1")?.execute(params![id, status, failure, to_db(now)],
+    conn.execute_cached(
+        "UPDATE payments SET status = ?2, failure_message = coalesce(?3, failure_message), updated_at = ?4
+         WHERE id = ?1",
+        params![id, status, failure, to_db(now)],
     )?;
     Ok(())
 }
@@ -439,10 +459,10 @@ pub fn set_refunded(
     status: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE payments SET refunded_cents = ?2, status = ?3, updated_at = ?4 WHERE id = ?1",
-    )?
-    .execute(params![id, refunded_cents, status, to_db(now)])?;
+        params![id, refunded_cents, status, to_db(now)],
+    )?;
     Ok(())
 }
 
@@ -454,12 +474,12 @@ pub fn save_stripe_customer(
     payment_method: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE clients SET stripe_customer_id = coalesce(?2, stripe_customer_id),
              stripe_payment_method_id = coalesce(?3, stripe_payment_method_id), updated_at = ?4
          WHERE id = ?1",
-    )?
-    .execute(params![client.get(), customer, payment_method, to_db(now)])?;
+        params![client.get(), customer, payment_method, to_db(now)],
+    )?;
     Ok(())
 }
 
@@ -472,19 +492,15 @@ pub fn configure_auto_reload(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let ts = to_db(now);
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE clients SET auto_reload_enabled = ?2, auto_reload_amount_cents = ?3,
              auto_reload_threshold_cents = ?4, updated_at = ?5 WHERE id = ?1",
-    )?
-    .execute(params![
-        client.get(),
-        enabled,
-        amount_cents,
-        threshold_cents,
-        ts
-    ])?;
+        params![client.get(), enabled, amount_cents, threshold_cents, ts],
+    )?;
     // A new setting starts a new threshold crossing.
-    conn.prepare_cached("UPDATE credit_accounts SET auto_reload_in_flight = 0, updated_at = ?2 WHERE client_id = ?1")?.execute(params![client.get(), ts],
+    conn.execute_cached(
+        "UPDATE credit_accounts SET auto_reload_in_flight = 0, updated_at = ?2 WHERE client_id = ?1",
+        params![client.get(), ts],
     )?;
     Ok(())
 }
@@ -495,11 +511,13 @@ pub fn disable_auto_reload(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let ts = to_db(now);
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE clients SET auto_reload_enabled = 0, updated_at = ?2 WHERE id = ?1",
-    )?
-    .execute(params![client.get(), ts])?;
-    conn.prepare_cached("UPDATE credit_accounts SET auto_reload_in_flight = 0, updated_at = ?2 WHERE client_id = ?1")?.execute(params![client.get(), ts],
+        params![client.get(), ts],
+    )?;
+    conn.execute_cached(
+        "UPDATE credit_accounts SET auto_reload_in_flight = 0, updated_at = ?2 WHERE client_id = ?1",
+        params![client.get(), ts],
     )?;
     Ok(())
 }
@@ -520,11 +538,11 @@ pub fn auto_reload_due(conn: &Connection) -> Result<Vec<Account>, AppError> {
 
 /// How many auto-reload payments a tenant has had (numbers the next one's key).
 pub fn auto_reload_count(conn: &Connection, client: ClientId) -> Result<i64, AppError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT count(*) FROM payments WHERE client_id = ?1 AND kind = 'auto_reload'",
-        )?
-        .query_row([client.get()], |r| r.get(0))?)
+    Ok(conn.query_row_cached(
+        "SELECT count(*) FROM payments WHERE client_id = ?1 AND kind = 'auto_reload'",
+        [client.get()],
+        |r| r.get(0),
+    )?)
 }
 
 /// An auto-reload payment still to be sent to Stripe.
@@ -587,7 +605,9 @@ pub fn insert_notification(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    conn.prepare_cached("INSERT INTO notifications (client_id, kind, title, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![client.get(), kind, title, body, to_db(now)],
+    conn.execute_cached(
+        "INSERT INTO notifications (client_id, kind, title, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![client.get(), kind, title, body, to_db(now)],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -598,9 +618,11 @@ pub fn notification_count(
     client: ClientId,
     kind: &str,
 ) -> Result<i64, AppError> {
-    Ok(conn
-        .prepare_cached("SELECT count(*) FROM notifications WHERE client_id = ?1 AND kind = ?2")?
-        .query_row(params![client.get(), kind], |r| r.get(0))?)
+    Ok(conn.query_row_cached(
+        "SELECT count(*) FROM notifications WHERE client_id = ?1 AND kind = ?2",
+        params![client.get(), kind],
+        |r| r.get(0),
+    )?)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -623,7 +645,9 @@ pub fn notifications(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Notification>, i64), AppError> {
-    let total: i64 = conn.prepare_cached("SELECT count(*) FROM notifications WHERE client_id = ?1 AND (?2 = 0 OR read_at IS NULL)")?.query_row(params![client.get(), unread_only],
+    let total: i64 = conn.query_row_cached(
+        "SELECT count(*) FROM notifications WHERE client_id = ?1 AND (?2 = 0 OR read_at IS NULL)",
+        params![client.get(), unread_only],
         |r| r.get(0),
     )?;
     let mut stmt = conn.prepare_cached(
@@ -653,12 +677,11 @@ pub fn mark_read(
     id: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
-    Ok(conn
-        .prepare_cached(
-            "UPDATE notifications SET read_at = ?3
+    Ok(conn.execute_cached(
+        "UPDATE notifications SET read_at = ?3
          WHERE client_id = ?1 AND read_at IS NULL AND (?2 IS NULL OR id = ?2)",
-        )?
-        .execute(params![client.get(), id, to_db(now)])?)
+        params![client.get(), id, to_db(now)],
+    )?)
 }
 
 /// An email of the tenant's in the outbox, as the notifications list shows it.
@@ -706,12 +729,11 @@ pub fn record_event(
     event_type: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let n = conn
-        .prepare_cached(
-            "INSERT INTO webhook_events (provider, event_id, event_type, received_at)
+    let n = conn.execute_cached(
+        "INSERT INTO webhook_events (provider, event_id, event_type, received_at)
          VALUES (?1, ?2, ?3, ?4) ON CONFLICT (provider, event_id) DO NOTHING",
-        )?
-        .execute(params![provider, event_id, event_type, to_db(now)])?;
+        params![provider, event_id, event_type, to_db(now)],
+    )?;
     Ok(n == 1)
 }
 
@@ -722,7 +744,9 @@ pub fn event_processed(
     client: Option<ClientId>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE webhook_events SET processed_at = ?3, client_id = ?4 WHERE provider = ?1 AND event_id = ?2")?.execute(params![provider, event_id, to_db(now), client.map(ClientId::get)],
+    conn.execute_cached(
+        "UPDATE webhook_events SET processed_at = ?3, client_id = ?4 WHERE provider = ?1 AND event_id = ?2",
+        params![provider, event_id, to_db(now), client.map(ClientId::get)],
     )?;
     Ok(())
 }
@@ -794,9 +818,11 @@ pub fn entries(
         args.push(to_db(to).into());
         cond.push_str(&format!(" AND created_at < ?{}", args.len()));
     }
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM credit_ledger WHERE {cond}"))?
-        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+    let total: i64 = conn.query_row_cached(
+        &format!("SELECT count(*) FROM credit_ledger WHERE {cond}"),
+        rusqlite::params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
     args.push(limit.into());
     let l = args.len();
     args.push(offset.into());
@@ -873,9 +899,9 @@ pub fn verify(conn: &Connection) -> Result<Vec<Mismatch>, AppError> {
 
 /// How many accounts and ledger lines were checked (for the verify report).
 pub fn ledger_size(conn: &Connection) -> Result<(i64, i64), AppError> {
-    Ok(conn
-        .prepare_cached(
-            "SELECT (SELECT count(*) FROM credit_accounts), (SELECT count(*) FROM credit_ledger)",
-        )?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)
+    Ok(conn.query_row_cached(
+        "SELECT (SELECT count(*) FROM credit_accounts), (SELECT count(*) FROM credit_ledger)",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
 }

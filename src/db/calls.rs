@@ -2,6 +2,7 @@
 //! CallSid, never moved back from a final status), the once-per-call completion
 //! guard for billing, and the tenant's call history.
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::domain::ClientId;
 use crate::error::AppError;
@@ -76,8 +77,8 @@ pub fn record_status(
     let ts = to_db(now);
     let at = to_db(cb.at);
     let contact_id: Option<i64> = conn
-        .prepare_cached("SELECT id FROM contacts WHERE client_id = ?1 AND phone = ?2")?
-        .query_row(
+        .query_row_cached(
+            "SELECT id FROM contacts WHERE client_id = ?1 AND phone = ?2",
             params![
                 cb.client_id.get(),
                 if cb.direction.starts_with("outbound") {
@@ -90,15 +91,18 @@ pub fn record_status(
         )
         .optional()?;
     let existing: Option<(i64, i64, String)> = conn
-        .prepare_cached("SELECT id, client_id, status FROM calls WHERE twilio_call_sid = ?1")?
-        .query_row([cb.call_sid], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row_cached(
+            "SELECT id, client_id, status FROM calls WHERE twilio_call_sid = ?1",
+            [cb.call_sid],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
         .optional()?;
     let final_at = is_final(cb.status).then_some(at.clone());
     let call_id = match existing {
         Some((_, owner, _)) if owner != cb.client_id.get() => return Ok(None),
         Some((id, _, current)) => {
             let advance = !is_final(&current) && rank(cb.status) >= rank(&current);
-            conn.prepare_cached(
+            conn.execute_cached(
                 "UPDATE calls SET
                      status = CASE WHEN ?2 THEN ?3 ELSE status END,
                      duration = coalesce(?4, duration),
@@ -108,18 +112,18 @@ pub fn record_status(
                      end_time = CASE WHEN ?2 THEN coalesce(?8, end_time) ELSE end_time END,
                      updated_at = ?9
                  WHERE id = ?1",
-            )?
-            .execute(params![
-                id,
-                advance,
-                cb.status,
-                cb.duration_secs,
-                cb.answered_by,
-                cb.caller_name,
-                contact_id,
-                final_at,
-                ts
-            ])?;
+                params![
+                    id,
+                    advance,
+                    cb.status,
+                    cb.duration_secs,
+                    cb.answered_by,
+                    cb.caller_name,
+                    contact_id,
+                    final_at,
+                    ts
+                ],
+            )?;
             id
         }
         None => {
@@ -127,9 +131,11 @@ pub fn record_status(
                 (true, Some(d)) => to_db(cb.at - chrono::Duration::seconds(d)),
                 _ => at.clone(),
             };
-            conn.prepare_cached("INSERT INTO calls (client_id, contact_id, twilio_call_sid, direction, from_number, to_number,
+            conn.execute_cached(
+                "INSERT INTO calls (client_id, contact_id, twilio_call_sid, direction, from_number, to_number,
                      status, duration, answered_by, caller_name, start_time, end_time, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)")?.execute(params![
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+                params![
                     cb.client_id.get(),
                     contact_id,
                     cb.call_sid,
@@ -148,14 +154,18 @@ pub fn record_status(
             conn.last_insert_rowid()
         }
     };
-    let (status, duration, billed): (String, Option<i64>, bool) = conn
-        .prepare_cached("SELECT status, duration, billed FROM calls WHERE id = ?1")?
-        .query_row([call_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    let (status, duration, billed): (String, Option<i64>, bool) = conn.query_row_cached(
+        "SELECT status, duration, billed FROM calls WHERE id = ?1",
+        [call_id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     let mut newly_completed = false;
     if status == "completed" && !billed {
-        newly_completed = conn.prepare_cached("INSERT INTO webhook_events (provider, event_id, event_type, client_id, received_at, processed_at)
+        newly_completed = conn.execute_cached(
+            "INSERT INTO webhook_events (provider, event_id, event_type, client_id, received_at, processed_at)
              VALUES ('twilio', ?1, 'call.completed', ?2, ?3, ?3)
-             ON CONFLICT (provider, event_id) DO NOTHING")?.execute(params![format!("call-completed:{}", cb.call_sid), cb.client_id.get(), ts],
+             ON CONFLICT (provider, event_id) DO NOTHING",
+            params![format!("call-completed:{}", cb.call_sid), cb.client_id.get(), ts],
         )? == 1;
     }
     Ok(Some(Recorded {
@@ -168,8 +178,10 @@ pub fn record_status(
 
 /// Marks a call as handed to billing (after `billing_hook::on_call_completed`).
 pub fn mark_billed(conn: &Connection, client: ClientId, call_id: i64) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE calls SET billed = 1 WHERE client_id = ?1 AND id = ?2")?
-        .execute(params![client.get(), call_id])?;
+    conn.execute_cached(
+        "UPDATE calls SET billed = 1 WHERE client_id = ?1 AND id = ?2",
+        params![client.get(), call_id],
+    )?;
     Ok(())
 }
 
@@ -282,9 +294,11 @@ pub fn list(
         args.push(Value::Integer(c));
     }
     let filter = cond.join(" AND ");
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM calls k WHERE {filter}"))?
-        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+    let total: i64 = conn.query_row_cached(
+        &format!("SELECT count(*) FROM calls k WHERE {filter}"),
+        rusqlite::params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
     args.push(Value::Integer(limit));
     args.push(Value::Integer(offset));
     let mut stmt = conn.prepare_cached(&format!(
@@ -318,10 +332,11 @@ pub fn get(
     id: i64,
 ) -> Result<Option<(Call, Vec<Turn>)>, AppError> {
     let call = conn
-        .prepare_cached(&format!(
-            "SELECT {CALL_COLUMNS} FROM {CALL_FROM} WHERE k.client_id = ?1 AND k.id = ?2"
-        ))?
-        .query_row(params![client.get(), id], call_from_row)
+        .query_row_cached(
+            &format!("SELECT {CALL_COLUMNS} FROM {CALL_FROM} WHERE k.client_id = ?1 AND k.id = ?2"),
+            params![client.get(), id],
+            call_from_row,
+        )
         .optional()?;
     let Some(call) = call else { return Ok(None) };
     let mut stmt = conn.prepare_cached(
@@ -358,8 +373,11 @@ pub fn recent(conn: &Connection, client: ClientId, limit: i64) -> Result<Vec<Cal
 /// The tenant's timezone (IANA name), to read dates in the business's terms.
 pub fn timezone_of(conn: &Connection, client: ClientId) -> Result<String, AppError> {
     Ok(conn
-        .prepare_cached("SELECT timezone FROM clients WHERE id = ?1")?
-        .query_row([client.get()], |r| r.get(0))
+        .query_row_cached(
+            "SELECT timezone FROM clients WHERE id = ?1",
+            [client.get()],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or_else(|| "America/New_York".into()))
 }

@@ -1,5 +1,6 @@
 //! SQL for tenants (`clients`) and their credit account row.
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::domain::{ClientId, E164};
 use crate::error::{AppError, is_unique_violation};
@@ -83,9 +84,11 @@ fn number_conflict(number: &E164) -> AppError {
 /// Creates a tenant and its credit account (balance 0, free minutes unused).
 pub fn insert(conn: &Connection, c: &NewClient, now: DateTime<Utc>) -> Result<ClientId, AppError> {
     let ts = to_db(now);
-    let res = conn.prepare_cached("INSERT INTO clients (business_name, business_phone, business_type, website_url, timezone,
+    let res = conn.execute_cached(
+        "INSERT INTO clients (business_name, business_phone, business_type, website_url, timezone,
              owner_name, owner_email, owner_phone, ringlypro_number, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?2, ?8, ?9, ?9)")?.execute(params![
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?2, ?8, ?9, ?9)",
+        params![
             c.business_name,
             c.business_phone.as_str(),
             c.business_type,
@@ -109,19 +112,20 @@ pub fn insert(conn: &Connection, c: &NewClient, now: DateTime<Utc>) -> Result<Cl
         Err(e) => return Err(e.into()),
     }
     let id = conn.last_insert_rowid();
-    conn.prepare_cached(
+    conn.execute_cached(
         "INSERT INTO credit_accounts (client_id, created_at, updated_at) VALUES (?1, ?2, ?2)",
-    )?
-    .execute(params![id, ts])?;
+        params![id, ts],
+    )?;
     Ok(ClientId::from_trusted(id))
 }
 
 pub fn get(conn: &Connection, id: ClientId) -> Result<Option<Client>, AppError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {CLIENT_COLUMNS} FROM clients WHERE id = ?1"
-        ))?
-        .query_row([id.get()], client_from_row)
+        .query_row_cached(
+            &format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = ?1"),
+            [id.get()],
+            client_from_row,
+        )
         .optional()?)
 }
 
@@ -140,9 +144,10 @@ pub fn set_number(
     number: Option<&E164>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let res = conn
-        .prepare_cached("UPDATE clients SET ringlypro_number = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![id.get(), number.map(E164::as_str), to_db(now)]);
+    let res = conn.execute_cached(
+        "UPDATE clients SET ringlypro_number = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id.get(), number.map(E164::as_str), to_db(now)],
+    );
     match res {
         Ok(0) => Err(AppError::not_found("business")),
         Ok(_) => Ok(()),
@@ -159,9 +164,10 @@ pub fn set_active(
     active: bool,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let n = conn
-        .prepare_cached("UPDATE clients SET active = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![id.get(), active, to_db(now)])?;
+    let n = conn.execute_cached(
+        "UPDATE clients SET active = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id.get(), active, to_db(now)],
+    )?;
     if n == 0 {
         return Err(AppError::not_found("business"));
     }
@@ -184,7 +190,7 @@ pub fn update_business(
     ch: &BusinessChanges,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE clients SET
             business_name = coalesce(?2, business_name),
             business_phone = coalesce(?3, business_phone),
@@ -193,15 +199,15 @@ pub fn update_business(
             timezone = coalesce(?6, timezone),
             updated_at = ?7
          WHERE id = ?1",
-    )?
-    .execute(params![
-        id.get(),
-        ch.business_name,
-        ch.business_phone.as_ref().map(E164::as_str),
-        ch.business_type,
-        ch.website_url,
-        ch.timezone,
-        to_db(now)
-    ])?;
+        params![
+            id.get(),
+            ch.business_name,
+            ch.business_phone.as_ref().map(E164::as_str),
+            ch.business_type,
+            ch.website_url,
+            ch.timezone,
+            to_db(now)
+        ],
+    )?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! and calls per day. Billing itself (charging, top-ups) writes these tables
 //! elsewhere; nothing here changes them.
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::domain::ClientId;
 use crate::error::AppError;
@@ -29,12 +30,14 @@ pub struct Account {
 
 /// The account of a tenant; `month` is the current `YYYY-MM` in the tenant's zone.
 pub fn account(conn: &Connection, client: ClientId, month: &str) -> Result<Account, AppError> {
-    conn.prepare_cached("SELECT coalesce(a.balance_cents, 0), coalesce(a.debt_cents, 0),
+    conn.query_row_cached(
+            "SELECT coalesce(a.balance_cents, 0), coalesce(a.debt_cents, 0),
                     CASE WHEN a.free_minutes_month = ?2 THEN a.free_minutes_used ELSE 0 END,
                     c.monthly_free_minutes, c.per_minute_rate_mills, c.low_balance_threshold_cents,
                     coalesce(a.total_minutes_used, 0), c.auto_reload_enabled, c.auto_reload_amount_cents,
                     c.auto_reload_threshold_cents, c.ai_paused_by_billing, c.stripe_payment_method_id IS NOT NULL
-             FROM clients c LEFT JOIN credit_accounts a ON a.client_id = c.id WHERE c.id = ?1")?.query_row(params![client.get(), month],
+             FROM clients c LEFT JOIN credit_accounts a ON a.client_id = c.id WHERE c.id = ?1",
+            params![client.get(), month],
             |r| {
                 Ok(Account {
                     balance_cents: r.get(0)?,
@@ -74,9 +77,11 @@ pub fn ledger(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<LedgerLine>, i64), AppError> {
-    let total: i64 = conn
-        .prepare_cached("SELECT count(*) FROM credit_ledger WHERE client_id = ?1")?
-        .query_row([client.get()], |r| r.get(0))?;
+    let total: i64 = conn.query_row_cached(
+        "SELECT count(*) FROM credit_ledger WHERE client_id = ?1",
+        [client.get()],
+        |r| r.get(0),
+    )?;
     let mut stmt = conn.prepare_cached(
         "SELECT kind, amount_cents, balance_after_cents, minutes, description, created_at
          FROM credit_ledger WHERE client_id = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",

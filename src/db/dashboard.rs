@@ -1,6 +1,7 @@
 //! SQL for the dashboard summaries: recent calls and messages and the counts
 //! the owner sees at a glance, all for one tenant.
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::domain::ClientId;
 use crate::error::AppError;
@@ -101,13 +102,15 @@ pub fn counts(
     since: DateTime<Utc>,
 ) -> Result<Counts, AppError> {
     let id = client.get();
-    Ok(conn.prepare_cached("SELECT
+    Ok(conn.query_row_cached(
+        "SELECT
             (SELECT contact_count FROM clients WHERE id = ?1),
             (SELECT count(*) FROM appointments WHERE client_id = ?1 AND appointment_date = ?2 AND status IN ('confirmed','pending')),
             (SELECT count(*) FROM appointments WHERE client_id = ?1 AND appointment_date BETWEEN ?2 AND ?3 AND status IN ('confirmed','pending')),
             (SELECT count(*) FROM calls WHERE client_id = ?1 AND created_at >= ?4 AND is_test = 0),
             (SELECT count(*) FROM messages WHERE client_id = ?1 AND created_at >= ?4),
-            (SELECT count(*) FROM appointments WHERE client_id = ?1 AND reschedule_requested = 1 AND status IN ('confirmed','pending'))")?.query_row(params![id, today.to_string(), until.to_string(), to_db(since)],
+            (SELECT count(*) FROM appointments WHERE client_id = ?1 AND reschedule_requested = 1 AND status IN ('confirmed','pending'))",
+        params![id, today.to_string(), until.to_string(), to_db(since)],
         |r| Ok(Counts { contacts: r.get(0)?, appointments_today: r.get(1)?, upcoming_appointments: r.get(2)?, calls_24h: r.get(3)?, messages_24h: r.get(4)?, reschedule_requests: r.get(5)? }),
     )?)
 }
@@ -122,8 +125,10 @@ pub struct Credits {
 }
 
 pub fn credits(conn: &Connection, client: ClientId) -> Result<Credits, AppError> {
-    Ok(conn.prepare_cached("SELECT a.balance_cents, a.free_minutes_used, c.monthly_free_minutes, a.total_minutes_used
-         FROM clients c JOIN credit_accounts a ON a.client_id = c.id WHERE c.id = ?1")?.query_row([client.get()],
+    Ok(conn.query_row_cached(
+        "SELECT a.balance_cents, a.free_minutes_used, c.monthly_free_minutes, a.total_minutes_used
+         FROM clients c JOIN credit_accounts a ON a.client_id = c.id WHERE c.id = ?1",
+        [client.get()],
         |r| {
             Ok(Credits {
                 balance_cents: r.get(0)?,

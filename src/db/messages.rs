@@ -3,6 +3,7 @@
 //! Inbound SMS are stored once per Twilio sid; threads group a tenant's messages
 //! by the other party's number.
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::db::outbox;
 use crate::domain::{ClientId, E164};
@@ -61,8 +62,11 @@ pub enum Queued {
 
 pub fn is_opted_out(conn: &Connection, client: ClientId, phone: &str) -> Result<bool, AppError> {
     Ok(conn
-        .prepare_cached("SELECT 1 FROM sms_opt_outs WHERE client_id = ?1 AND phone = ?2")?
-        .query_row(params![client.get(), phone], |_| Ok(()))
+        .query_row_cached(
+            "SELECT 1 FROM sms_opt_outs WHERE client_id = ?1 AND phone = ?2",
+            params![client.get(), phone],
+            |_| Ok(()),
+        )
         .optional()?
         .is_some())
 }
@@ -79,21 +83,29 @@ pub fn queue_sms(
     }
     let key = format!("sms:{}:{}", sms.client_id, sms.idempotency_key);
     let exists: Option<i64> = conn
-        .prepare_cached("SELECT id FROM outbox WHERE idempotency_key = ?1")?
-        .query_row([&key], |r| r.get(0))
+        .query_row_cached(
+            "SELECT id FROM outbox WHERE idempotency_key = ?1",
+            [&key],
+            |r| r.get(0),
+        )
         .optional()?;
     if exists.is_some() {
         return Ok(Queued::Duplicate);
     }
     let from: String = conn
-        .prepare_cached("SELECT coalesce(ringlypro_number, '') FROM clients WHERE id = ?1")?
-        .query_row([sms.client_id.get()], |r| r.get(0))
+        .query_row_cached(
+            "SELECT coalesce(ringlypro_number, '') FROM clients WHERE id = ?1",
+            [sms.client_id.get()],
+            |r| r.get(0),
+        )
         .optional()?
         .ok_or_else(|| AppError::not_found("business"))?;
     let ts = to_db(now);
-    conn.prepare_cached("INSERT INTO messages (client_id, contact_id, appointment_id, direction, from_number, to_number, body,
+    conn.execute_cached(
+        "INSERT INTO messages (client_id, contact_id, appointment_id, direction, from_number, to_number, body,
              kind, status, created_at, updated_at)
-         VALUES (?1, ?2, ?3, 'outbound', ?4, ?5, ?6, ?7, 'queued', ?8, ?8)")?.execute(params![
+         VALUES (?1, ?2, ?3, 'outbound', ?4, ?5, ?6, ?7, 'queued', ?8, ?8)",
+        params![
             sms.client_id.get(),
             sms.contact_id,
             sms.appointment_id,
@@ -118,8 +130,10 @@ pub fn queue_sms(
         },
         now,
     )?;
-    conn.prepare_cached("UPDATE outbox SET message_id = ?1 WHERE idempotency_key = ?2")?
-        .execute(params![message_id, key])?;
+    conn.execute_cached(
+        "UPDATE outbox SET message_id = ?1 WHERE idempotency_key = ?2",
+        params![message_id, key],
+    )?;
     Ok(Queued::New(message_id))
 }
 
@@ -131,10 +145,11 @@ pub fn message_id_for_key(
 ) -> Result<Option<i64>, AppError> {
     let key = format!("sms:{client}:{idempotency_key}");
     Ok(conn
-        .prepare_cached(
+        .query_row_cached(
             "SELECT message_id FROM outbox WHERE idempotency_key = ?1 AND client_id = ?2",
-        )?
-        .query_row(params![key, client.get()], |r| r.get::<_, Option<i64>>(0))
+            params![key, client.get()],
+            |r| r.get::<_, Option<i64>>(0),
+        )
         .optional()?
         .flatten())
 }
@@ -147,17 +162,20 @@ pub fn opt_out(
     keyword: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let n = conn.prepare_cached("INSERT INTO sms_opt_outs (client_id, phone, keyword, opted_out_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT (client_id, phone) DO NOTHING")?.execute(params![client.get(), phone, keyword, to_db(now)],
+    let n = conn.execute_cached(
+        "INSERT INTO sms_opt_outs (client_id, phone, keyword, opted_out_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (client_id, phone) DO NOTHING",
+        params![client.get(), phone, keyword, to_db(now)],
     )?;
     Ok(n == 1)
 }
 
 /// Removes an opt-out; true when the number was opted out.
 pub fn opt_in(conn: &Connection, client: ClientId, phone: &str) -> Result<bool, AppError> {
-    let n = conn
-        .prepare_cached("DELETE FROM sms_opt_outs WHERE client_id = ?1 AND phone = ?2")?
-        .execute(params![client.get(), phone])?;
+    let n = conn.execute_cached(
+        "DELETE FROM sms_opt_outs WHERE client_id = ?1 AND phone = ?2",
+        params![client.get(), phone],
+    )?;
     Ok(n > 0)
 }
 
@@ -168,11 +186,12 @@ pub fn contact_for_phone(
     phone: &str,
 ) -> Result<Option<(i64, String)>, AppError> {
     Ok(conn
-        .prepare_cached(
+        .query_row_cached(
             "SELECT id, trim(first_name || ' ' || last_name) FROM contacts
              WHERE client_id = ?1 AND phone = ?2",
-        )?
-        .query_row(params![client.get(), phone], |r| Ok((r.get(0)?, r.get(1)?)))
+            params![client.get(), phone],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?)
 }
 
@@ -193,10 +212,12 @@ pub fn insert_inbound(
     now: DateTime<Utc>,
 ) -> Result<Option<i64>, AppError> {
     let ts = to_db(now);
-    let n = conn.prepare_cached("INSERT INTO messages (client_id, contact_id, twilio_sid, direction, from_number, to_number, body,
+    let n = conn.execute_cached(
+        "INSERT INTO messages (client_id, contact_id, twilio_sid, direction, from_number, to_number, body,
              kind, status, created_at, updated_at)
          VALUES (?1, ?2, ?3, 'inbound', ?4, ?5, ?6, 'inbound', 'received', ?7, ?7)
-         ON CONFLICT (twilio_sid) DO NOTHING")?.execute(params![
+         ON CONFLICT (twilio_sid) DO NOTHING",
+        params![
             m.client_id.get(),
             m.contact_id,
             m.twilio_sid,
@@ -236,17 +257,19 @@ pub fn record_reply(conn: &Connection, r: &Reply<'_>, now: DateTime<Utc>) -> Res
         contact_id,
     } = *r;
     let ts = to_db(now);
-    conn.prepare_cached(
+    conn.execute_cached(
         "INSERT INTO messages (client_id, contact_id, direction, from_number, to_number, body,
              kind, status, sent_at, created_at, updated_at)
          VALUES (?1, ?2, 'outbound', ?3, ?4, ?5, 'auto_reply', 'sent', ?6, ?6, ?6)",
-    )?
-    .execute(params![client.get(), contact_id, from, to, body, ts])?;
+        params![client.get(), contact_id, from, to, body, ts],
+    )?;
     let message_id = conn.last_insert_rowid();
-    conn.prepare_cached("INSERT INTO outbox (client_id, channel, recipient, body, message_id, idempotency_key, status,
+    conn.execute_cached(
+        "INSERT INTO outbox (client_id, channel, recipient, body, message_id, idempotency_key, status,
              attempts, next_attempt_at, provider_id, created_at, sent_at)
          VALUES (?1, 'sms', ?2, ?3, ?4, ?5, 'sent', 1, ?6, 'twiml', ?6, ?6)
-         ON CONFLICT (idempotency_key) DO NOTHING")?.execute(params![
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        params![
             client.get(),
             to,
             body,
@@ -265,10 +288,11 @@ pub fn reply_for(
     inbound_sid: &str,
 ) -> Result<Option<String>, AppError> {
     Ok(conn
-        .prepare_cached("SELECT body FROM outbox WHERE idempotency_key = ?1 AND client_id = ?2")?
-        .query_row(params![reply_key(client, inbound_sid), client.get()], |r| {
-            r.get(0)
-        })
+        .query_row_cached(
+            "SELECT body FROM outbox WHERE idempotency_key = ?1 AND client_id = ?2",
+            params![reply_key(client, inbound_sid), client.get()],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 
@@ -276,13 +300,12 @@ pub fn reply_for(
 /// reports for it (the callback beat the worker's own record). The message id
 /// comes from the callback URL we gave Twilio, so the pair is Twilio-signed.
 pub fn adopt_sid(conn: &Connection, message_id: i64, twilio_sid: &str) -> Result<bool, AppError> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE messages SET twilio_sid = ?2
+    let n = conn.execute_cached(
+        "UPDATE messages SET twilio_sid = ?2
          WHERE id = ?1 AND direction = 'outbound' AND twilio_sid IS NULL
            AND NOT EXISTS (SELECT 1 FROM messages WHERE twilio_sid = ?2)",
-        )?
-        .execute(params![message_id, twilio_sid])?;
+        params![message_id, twilio_sid],
+    )?;
     Ok(n == 1)
 }
 
@@ -324,8 +347,11 @@ pub fn apply_status(
         return Ok(StatusUpdate::UnknownStatus);
     };
     let current: Option<(i64, String)> = conn
-        .prepare_cached("SELECT id, status FROM messages WHERE twilio_sid = ?1")?
-        .query_row([twilio_sid], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row_cached(
+            "SELECT id, status FROM messages WHERE twilio_sid = ?1",
+            [twilio_sid],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let Some((id, current)) = current else {
         return Ok(StatusUpdate::UnknownSid);
@@ -335,13 +361,15 @@ pub fn apply_status(
     }
     let ts = to_db(now);
     let failed = matches!(status, "undelivered" | "failed");
-    conn.prepare_cached("UPDATE messages SET status = ?2,
+    conn.execute_cached(
+        "UPDATE messages SET status = ?2,
              error_code = CASE WHEN ?3 THEN coalesce(?4, error_code) ELSE error_code END,
              error_message = CASE WHEN ?3 THEN coalesce(?5, error_message) ELSE error_message END,
              sent_at = CASE WHEN ?2 IN ('sent', 'delivered', 'read') THEN coalesce(sent_at, ?6) ELSE sent_at END,
              delivered_at = CASE WHEN ?2 IN ('delivered', 'read') THEN coalesce(delivered_at, ?6) ELSE delivered_at END,
              updated_at = ?6
-         WHERE id = ?1")?.execute(params![id, status, failed, error_code, error_message, ts],
+         WHERE id = ?1",
+        params![id, status, failed, error_code, error_message, ts],
     )?;
     Ok(StatusUpdate::Updated)
 }
@@ -393,10 +421,11 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
 
 pub fn get(conn: &Connection, client: ClientId, id: i64) -> Result<Option<Message>, AppError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE client_id = ?1 AND id = ?2"
-        ))?
-        .query_row(params![client.get(), id], message_from_row)
+        .query_row_cached(
+            &format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE client_id = ?1 AND id = ?2"),
+            params![client.get(), id],
+            message_from_row,
+        )
         .optional()?)
 }
 
@@ -425,11 +454,11 @@ pub fn threads(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Thread>, i64), AppError> {
-    let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(DISTINCT {PARTY}) FROM messages WHERE client_id = ?1"
-        ))?
-        .query_row([client.get()], |r| r.get(0))?;
+    let total: i64 = conn.query_row_cached(
+        &format!("SELECT count(DISTINCT {PARTY}) FROM messages WHERE client_id = ?1"),
+        [client.get()],
+        |r| r.get(0),
+    )?;
     let sql = format!(
         "WITH t AS (
              SELECT {PARTY} AS party, max(id) AS last_id, count(*) AS total,
@@ -494,9 +523,11 @@ pub fn thread_messages(
 ) -> Result<(Vec<Message>, i64), AppError> {
     let filter = "client_id = ?1 AND ((direction = 'inbound' AND from_number = ?2)
                   OR (direction = 'outbound' AND to_number = ?2))";
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM messages WHERE {filter}"))?
-        .query_row(params![client.get(), phone], |r| r.get(0))?;
+    let total: i64 = conn.query_row_cached(
+        &format!("SELECT count(*) FROM messages WHERE {filter}"),
+        params![client.get(), phone],
+        |r| r.get(0),
+    )?;
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE {filter} ORDER BY id LIMIT ?3 OFFSET ?4"
     ))?;

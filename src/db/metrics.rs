@@ -2,6 +2,7 @@
 //! in progress and the database's size. Node-wide counts, served only on the
 //! protected `/metrics` (a token or a separate listener), never on a public route.
 
+use super::CachedSql;
 use crate::error::AppError;
 use crate::metrics::DbGauges;
 use chrono::{DateTime, Utc};
@@ -16,17 +17,15 @@ pub fn gauges(conn: &Connection, now: DateTime<Utc>) -> Result<DbGauges, AppErro
         .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
         .collect::<Result<Vec<_>, _>>()?;
     let since = crate::clock::to_db(now - chrono::Duration::hours(1));
-    let active_calls: i64 = conn
-        .prepare_cached(&format!(
+    let active_calls: i64 = conn.query_row_cached(
+        &format!(
             "SELECT count(*) FROM calls WHERE status NOT IN ({FINISHED}) AND updated_at >= ?1"
-        ))?
-        .query_row([since], |r| r.get(0))?;
-    let pages: i64 = conn
-        .prepare_cached("PRAGMA page_count")?
-        .query_row([], |r| r.get(0))?;
-    let page_size: i64 = conn
-        .prepare_cached("PRAGMA page_size")?
-        .query_row([], |r| r.get(0))?;
+        ),
+        [since],
+        |r| r.get(0),
+    )?;
+    let pages: i64 = conn.query_row_cached("PRAGMA page_count", [], |r| r.get(0))?;
+    let page_size: i64 = conn.query_row_cached("PRAGMA page_size", [], |r| r.get(0))?;
     Ok(DbGauges {
         outbox,
         active_calls,

@@ -74,11 +74,36 @@ pub fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
     // (225 MB while searching a million contacts), and an I/O error on a mapped
     // page is a SIGBUS that kills the server instead of an error it can answer.
     conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
-    // Statements are prepared once per connection and reused (`prepare_cached`):
-    // profiles of voice turns showed SQLite's parser as the writer's top cost.
-    // Room for every distinct statement the program runs.
+    // Room for every distinct statement the program runs (see `CachedSql`).
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     Ok(conn)
+}
+
+/// `query_row` and `execute` with the statement prepared once per connection
+/// and reused (`prepare_cached`): profiles of voice turns showed SQLite's parser
+/// as the writer's top cost when every call parsed its SQL again. All SQL of
+/// the program goes through these or `prepare_cached`.
+pub trait CachedSql {
+    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>;
+
+    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize>;
+}
+
+impl CachedSql for Connection {
+    fn query_row_cached<T, P, F>(&self, sql: &str, params: P, f: F) -> rusqlite::Result<T>
+    where
+        P: rusqlite::Params,
+        F: FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+
+    fn execute_cached<P: rusqlite::Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
 }
 
 /// A pooled connection for reads: query-only, so a bug cannot write through it.
@@ -123,14 +148,19 @@ pub fn latest_schema_version() -> i64 {
 
 /// The schema version recorded in a database (0 when never migrated).
 pub fn schema_version(conn: &Connection) -> rusqlite::Result<i64> {
-    let has: bool = conn.prepare_cached("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'")?.query_row([],
+    let has: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history'",
+        [],
         |r| r.get(0),
     )?;
     if !has {
         return Ok(0);
     }
-    conn.prepare_cached("SELECT coalesce(max(version), 0) FROM refinery_schema_history")?
-        .query_row([], |r| r.get(0))
+    conn.query_row(
+        "SELECT coalesce(max(version), 0) FROM refinery_schema_history",
+        [],
+        |r| r.get(0),
+    )
 }
 
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
@@ -325,14 +355,14 @@ fn run_in_savepoint<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
-    // Cached statements: these run for every write, parsing them each time showed in profiles.
-    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
+    // Cached statements: these run for every write.
+    conn.execute_cached("SAVEPOINT job", [])?;
     let out = std::panic::catch_unwind(AssertUnwindSafe(|| f(conn)))
         .unwrap_or_else(|_| Err(AppError::internal("panic in database write")));
     if out.is_err() {
-        conn.prepare_cached("ROLLBACK TO job")?.execute([])?;
+        conn.execute_cached("ROLLBACK TO job", [])?;
     }
-    conn.prepare_cached("RELEASE job")?.execute([])?;
+    conn.execute_cached("RELEASE job", [])?;
     out
 }
 

@@ -2,6 +2,7 @@
 //! the change that causes them, delivered later by a worker with retries. The
 //! idempotency key makes queueing the same message twice a no-op.
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::domain::ClientId;
 use crate::error::AppError;
@@ -41,10 +42,12 @@ pub fn enqueue(
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     let ts = to_db(now);
-    let n = conn.prepare_cached("INSERT INTO outbox (client_id, channel, recipient, subject, body, html_body, idempotency_key,
+    let n = conn.execute_cached(
+        "INSERT INTO outbox (client_id, channel, recipient, subject, body, html_body, idempotency_key,
              next_attempt_at, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
-         ON CONFLICT (idempotency_key) DO NOTHING")?.execute(params![
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        params![
             item.client_id.map(ClientId::get),
             item.channel.as_str(),
             item.recipient,
@@ -112,7 +115,9 @@ pub struct ClaimedSms {
 /// True when some SMS or email is due now (a cheap read, so an idle worker
 /// does not open write transactions).
 pub fn anything_due(conn: &Connection, now: DateTime<Utc>) -> Result<bool, AppError> {
-    Ok(conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?1)")?.query_row([to_db(now)],
+    Ok(conn.query_row_cached(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?1)",
+        [to_db(now)],
         |r| r.get(0),
     )?)
 }
@@ -126,20 +131,19 @@ pub fn hold_due(
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let ts = to_db(now);
-    let n = conn
-        .prepare_cached(
-            "UPDATE outbox SET status = 'held', last_error = ?2
+    let n = conn.execute_cached(
+        "UPDATE outbox SET status = 'held', last_error = ?2
          WHERE channel = ?1 AND status IN ('pending', 'sending') AND next_attempt_at <= ?3",
-        )?
-        .execute(params![channel.as_str(), reason, ts])?;
+        params![channel.as_str(), reason, ts],
+    )?;
     if channel == Channel::Sms && n > 0 {
-        conn.prepare_cached(
+        conn.execute_cached(
             "UPDATE messages SET error_message = ?1, updated_at = ?2
              WHERE id IN (SELECT message_id FROM outbox WHERE channel = 'sms' AND status = 'held'
                             AND last_error = ?3 AND message_id IS NOT NULL)
                AND status = 'queued'",
-        )?
-        .execute(params![format!("Held: {reason}"), ts, reason])?;
+            params![format!("Held: {reason}"), ts, reason],
+        )?;
     }
     Ok(n)
 }
@@ -152,19 +156,18 @@ pub fn release_held(
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let ts = to_db(now);
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE messages SET error_message = NULL, updated_at = ?2
          WHERE id IN (SELECT message_id FROM outbox WHERE channel = ?1 AND status = 'held'
                         AND last_error = ?3 AND message_id IS NOT NULL)
            AND status = 'queued'",
-    )?
-    .execute(params![channel.as_str(), ts, reason])?;
-    Ok(conn
-        .prepare_cached(
-            "UPDATE outbox SET status = 'pending', last_error = NULL, next_attempt_at = ?2
+        params![channel.as_str(), ts, reason],
+    )?;
+    Ok(conn.execute_cached(
+        "UPDATE outbox SET status = 'pending', last_error = NULL, next_attempt_at = ?2
          WHERE channel = ?1 AND status = 'held' AND last_error = ?3",
-        )?
-        .execute(params![channel.as_str(), ts, reason])?)
+        params![channel.as_str(), ts, reason],
+    )?)
 }
 
 /// What a claim took, and how many due items it failed on the spot.
@@ -239,11 +242,11 @@ pub fn claim_due_sms(
             claim.failed += 1;
             continue;
         }
-        conn.prepare_cached(
+        conn.execute_cached(
             "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2
              WHERE id = ?1",
-        )?
-        .execute(params![item.id, lease_until])?;
+            params![item.id, lease_until],
+        )?;
         item.attempts += 1;
         claim.items.push(item);
     }
@@ -259,20 +262,20 @@ pub fn mark_sent(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let ts = to_db(now);
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE outbox SET status = 'sent', provider_id = ?2, last_error = NULL, sent_at = ?3
          WHERE id = ?1",
-    )?
-    .execute(params![item.id, provider_id, ts])?;
+        params![item.id, provider_id, ts],
+    )?;
     if let Some(mid) = item.message_id {
-        conn.prepare_cached(
+        conn.execute_cached(
             "UPDATE messages SET twilio_sid = ?2,
                  status = CASE WHEN status IN ('queued', 'failed') THEN 'sent' ELSE status END,
                  error_code = NULL, error_message = NULL,
                  sent_at = coalesce(sent_at, ?3), updated_at = ?3
              WHERE id = ?1",
-        )?
-        .execute(params![mid, provider_id, ts])?;
+            params![mid, provider_id, ts],
+        )?;
     }
     Ok(())
 }
@@ -284,10 +287,10 @@ pub fn mark_retry(
     error: &str,
     next_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE outbox SET status = 'pending', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-    )?
-    .execute(params![item.id, error, to_db(next_at)])?;
+        params![item.id, error, to_db(next_at)],
+    )?;
     Ok(())
 }
 
@@ -300,11 +303,15 @@ pub fn mark_failed(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let ts = to_db(now);
-    conn.prepare_cached("UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1")?
-        .execute(params![item.id, error])?;
+    conn.execute_cached(
+        "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1",
+        params![item.id, error],
+    )?;
     if let Some(mid) = item.message_id {
-        conn.prepare_cached("UPDATE messages SET status = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4
-             WHERE id = ?1 AND status = 'queued'")?.execute(params![mid, code, error, ts],
+        conn.execute_cached(
+            "UPDATE messages SET status = 'failed', error_code = ?2, error_message = ?3, updated_at = ?4
+             WHERE id = ?1 AND status = 'queued'",
+            params![mid, code, error, ts],
         )?;
     }
     Ok(())
@@ -315,9 +322,7 @@ pub const TEST_CALL_HELD: &str = "Not sent: this came from a test call";
 
 /// The newest outbox id (0 when empty): marks where a transaction's own items begin.
 pub fn last_id(conn: &Connection) -> Result<i64, AppError> {
-    Ok(conn
-        .prepare_cached("SELECT coalesce(max(id), 0) FROM outbox")?
-        .query_row([], |r| r.get(0))?)
+    Ok(conn.query_row_cached("SELECT coalesce(max(id), 0) FROM outbox", [], |r| r.get(0))?)
 }
 
 /// Holds for good what a test call of `client` queued after `mark` (confirmation
@@ -330,15 +335,16 @@ pub fn hold_test_items(
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let ts = to_db(now);
-    conn.prepare_cached("UPDATE messages SET status = 'canceled', error_message = ?3, updated_at = ?4
+    conn.execute_cached(
+        "UPDATE messages SET status = 'canceled', error_message = ?3, updated_at = ?4
          WHERE client_id = ?1 AND id IN (SELECT message_id FROM outbox
-                                          WHERE client_id = ?1 AND id > ?2 AND message_id IS NOT NULL)")?.execute(params![client.get(), mark, TEST_CALL_HELD, ts],
+                                          WHERE client_id = ?1 AND id > ?2 AND message_id IS NOT NULL)",
+        params![client.get(), mark, TEST_CALL_HELD, ts],
     )?;
-    Ok(conn
-        .prepare_cached(
-            "UPDATE outbox SET status = 'held', last_error = ?3 WHERE client_id = ?1 AND id > ?2",
-        )?
-        .execute(params![client.get(), mark, TEST_CALL_HELD])?)
+    Ok(conn.execute_cached(
+        "UPDATE outbox SET status = 'held', last_error = ?3 WHERE client_id = ?1 AND id > ?2",
+        params![client.get(), mark, TEST_CALL_HELD],
+    )?)
 }
 
 /// An email item the worker took for delivery.
@@ -398,7 +404,9 @@ pub fn claim_due_email(
             failed += 1;
             continue;
         }
-        conn.prepare_cached("UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1")?.execute(params![item.id, lease_until],
+        conn.execute_cached(
+            "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
+            params![item.id, lease_until],
         )?;
         item.attempts += 1;
         items.push(item);
@@ -412,7 +420,9 @@ pub fn mark_email_sent(
     provider_id: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE outbox SET status = 'sent', provider_id = ?2, last_error = NULL, sent_at = ?3 WHERE id = ?1")?.execute(params![id, provider_id, to_db(now)],
+    conn.execute_cached(
+        "UPDATE outbox SET status = 'sent', provider_id = ?2, last_error = NULL, sent_at = ?3 WHERE id = ?1",
+        params![id, provider_id, to_db(now)],
     )?;
     Ok(())
 }
@@ -423,15 +433,17 @@ pub fn mark_email_retry(
     error: &str,
     next_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE outbox SET status = 'pending', last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-    )?
-    .execute(params![id, error, to_db(next_at)])?;
+        params![id, error, to_db(next_at)],
+    )?;
     Ok(())
 }
 
 pub fn mark_email_failed(conn: &Connection, id: i64, error: &str) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1")?
-        .execute(params![id, error])?;
+    conn.execute_cached(
+        "UPDATE outbox SET status = 'failed', last_error = ?2 WHERE id = ?1",
+        params![id, error],
+    )?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! booking rules, services with prices, FAQ entries, greetings and voices —
 //! and the scheduling `Rules` built from them.
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::domain::ClientId;
 use crate::error::AppError;
@@ -89,12 +90,15 @@ pub struct Settings {
 
 pub fn get(conn: &Connection, client: ClientId) -> Result<Settings, AppError> {
     let id = client.get();
-    let mut s = conn.prepare_cached("SELECT business_name, business_phone, business_type, website_url, address, directions, owner_name,
+    let mut s = conn
+        .query_row_cached(
+            "SELECT business_name, business_phone, business_type, website_url, address, directions, owner_name,
                     owner_phone, owner_email, ringlypro_number, timezone, business_hours, appointment_duration,
                     buffer_minutes, min_notice_minutes, booking_horizon_days, booking_enabled, sms_notifications,
                     reminder_lead_minutes, after_hours_mode, languages, default_language, custom_greeting,
                     custom_greeting_es, voice_en, voice_es, rachel_enabled, ai_paused_by_billing
-             FROM clients WHERE id = ?1")?.query_row([id],
+             FROM clients WHERE id = ?1",
+            [id],
             |r| {
                 let hours: String = r.get(11)?;
                 let langs: String = r.get(20)?;
@@ -216,8 +220,11 @@ pub fn to_engine_closure(c: &ClosureRow) -> Result<Closure, AppError> {
 
 /// The scheduling rules of a tenant.
 pub fn rules(conn: &Connection, client: ClientId) -> Result<Rules, AppError> {
-    let (tz, hours, duration, buffer, notice, horizon): (String, String, i64, i64, i64, i64) = conn.prepare_cached("SELECT timezone, business_hours, appointment_duration, buffer_minutes, min_notice_minutes, booking_horizon_days
-             FROM clients WHERE id = ?1")?.query_row([client.get()],
+    let (tz, hours, duration, buffer, notice, horizon): (String, String, i64, i64, i64, i64) = conn
+        .query_row_cached(
+            "SELECT timezone, business_hours, appointment_duration, buffer_minutes, min_notice_minutes, booking_horizon_days
+             FROM clients WHERE id = ?1",
+            [client.get()],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .optional()?
@@ -297,53 +304,66 @@ pub fn update(
     };
     for (col, v) in &u.texts {
         check(col)?;
-        conn.prepare_cached(&format!("UPDATE clients SET {col} = ?2 WHERE id = ?1"))?
-            .execute(params![id, v])?;
+        conn.execute_cached(
+            &format!("UPDATE clients SET {col} = ?2 WHERE id = ?1"),
+            params![id, v],
+        )?;
     }
     for (col, v) in &u.ints {
         check(col)?;
-        conn.prepare_cached(&format!("UPDATE clients SET {col} = ?2 WHERE id = ?1"))?
-            .execute(params![id, v])?;
+        conn.execute_cached(
+            &format!("UPDATE clients SET {col} = ?2 WHERE id = ?1"),
+            params![id, v],
+        )?;
     }
     for (col, v) in &u.flags {
         check(col)?;
-        conn.prepare_cached(&format!("UPDATE clients SET {col} = ?2 WHERE id = ?1"))?
-            .execute(params![id, v])?;
+        conn.execute_cached(
+            &format!("UPDATE clients SET {col} = ?2 WHERE id = ?1"),
+            params![id, v],
+        )?;
     }
     if let Some(h) = &u.hours_json {
-        conn.prepare_cached("UPDATE clients SET business_hours = ?2 WHERE id = ?1")?
-            .execute(params![id, h])?;
+        conn.execute_cached(
+            "UPDATE clients SET business_hours = ?2 WHERE id = ?1",
+            params![id, h],
+        )?;
     }
     let ts = to_db(now);
     if let Some(list) = &u.closures {
-        conn.prepare_cached("DELETE FROM closures WHERE client_id = ?1")?
-            .execute([id])?;
+        conn.execute_cached("DELETE FROM closures WHERE client_id = ?1", [id])?;
         for c in list {
-            conn.prepare_cached("INSERT INTO closures (client_id, from_date, to_date, start_time, end_time, reason, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?.execute(params![id, c.from.to_string(), c.to.to_string(), c.start_time, c.end_time, c.reason, ts],
+            conn.execute_cached(
+                "INSERT INTO closures (client_id, from_date, to_date, start_time, end_time, reason, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![id, c.from.to_string(), c.to.to_string(), c.start_time, c.end_time, c.reason, ts],
             )?;
         }
     }
     if let Some(list) = &u.services {
-        conn.prepare_cached("DELETE FROM services WHERE client_id = ?1")?
-            .execute([id])?;
+        conn.execute_cached("DELETE FROM services WHERE client_id = ?1", [id])?;
         for (i, s) in list.iter().enumerate() {
-            conn.prepare_cached("INSERT INTO services (client_id, name, name_es, description, price_cents, duration_minutes, position, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)")?.execute(params![id, s.name, s.name_es, s.description, s.price_cents, s.duration_minutes, i as i64, ts],
+            conn.execute_cached(
+                "INSERT INTO services (client_id, name, name_es, description, price_cents, duration_minutes, position, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                params![id, s.name, s.name_es, s.description, s.price_cents, s.duration_minutes, i as i64, ts],
             )?;
         }
     }
     if let Some(list) = &u.faq {
-        conn.prepare_cached("DELETE FROM faq_entries WHERE client_id = ?1")?
-            .execute([id])?;
+        conn.execute_cached("DELETE FROM faq_entries WHERE client_id = ?1", [id])?;
         for (i, f) in list.iter().enumerate() {
-            conn.prepare_cached("INSERT INTO faq_entries (client_id, language, question, answer, position, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)")?.execute(params![id, f.language, f.question, f.answer, i as i64, ts],
+            conn.execute_cached(
+                "INSERT INTO faq_entries (client_id, language, question, answer, position, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![id, f.language, f.question, f.answer, i as i64, ts],
             )?;
         }
     }
-    conn.prepare_cached("UPDATE clients SET updated_at = ?2 WHERE id = ?1")?
-        .execute(params![id, ts])?;
+    conn.execute_cached(
+        "UPDATE clients SET updated_at = ?2 WHERE id = ?1",
+        params![id, ts],
+    )?;
     Ok(())
 }
 
@@ -354,8 +374,10 @@ pub fn set_ai_enabled(
     on: bool,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE clients SET rachel_enabled = ?2, updated_at = ?3 WHERE id = ?1")?
-        .execute(params![client.get(), on, to_db(now)])?;
+    conn.execute_cached(
+        "UPDATE clients SET rachel_enabled = ?2, updated_at = ?3 WHERE id = ?1",
+        params![client.get(), on, to_db(now)],
+    )?;
     Ok(())
 }
 
@@ -365,15 +387,20 @@ pub fn set_ics_token(
     client: ClientId,
     token: Option<&str>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE clients SET ics_token = ?2 WHERE id = ?1")?
-        .execute(params![client.get(), token])?;
+    conn.execute_cached(
+        "UPDATE clients SET ics_token = ?2 WHERE id = ?1",
+        params![client.get(), token],
+    )?;
     Ok(())
 }
 
 pub fn ics_token(conn: &Connection, client: ClientId) -> Result<Option<String>, AppError> {
     Ok(conn
-        .prepare_cached("SELECT ics_token FROM clients WHERE id = ?1")?
-        .query_row([client.get()], |r| r.get(0))
+        .query_row_cached(
+            "SELECT ics_token FROM clients WHERE id = ?1",
+            [client.get()],
+            |r| r.get(0),
+        )
         .optional()?
         .flatten())
 }
@@ -381,8 +408,11 @@ pub fn ics_token(conn: &Connection, client: ClientId) -> Result<Option<String>, 
 /// The tenant a calendar feed token belongs to.
 pub fn client_by_ics_token(conn: &Connection, token: &str) -> Result<Option<ClientId>, AppError> {
     Ok(conn
-        .prepare_cached("SELECT id FROM clients WHERE ics_token = ?1 AND active = 1")?
-        .query_row([token], |r| r.get(0))
+        .query_row_cached(
+            "SELECT id FROM clients WHERE ics_token = ?1 AND active = 1",
+            [token],
+            |r| r.get(0),
+        )
         .optional()?
         .map(ClientId::from_trusted))
 }

@@ -2,6 +2,7 @@
 //! and "R" asks to reschedule their next upcoming appointment with that
 //! business. Each action leaves an `appointment_history` row (changed_by 'sms').
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::domain::ClientId;
 use crate::error::AppError;
@@ -30,22 +31,23 @@ pub fn next_upcoming(
     now: DateTime<Utc>,
 ) -> Result<Option<UpcomingAppointment>, AppError> {
     Ok(conn
-        .prepare_cached(
+        .query_row_cached(
             "SELECT id, appointment_date, appointment_time, status, language FROM appointments
              WHERE client_id = ?1 AND status IN ('confirmed', 'pending') AND starts_at >= ?3
                AND (customer_phone = ?2
                     OR contact_id IN (SELECT id FROM contacts WHERE client_id = ?1 AND phone = ?2))
              ORDER BY starts_at, id LIMIT 1",
-        )?
-        .query_row(params![client.get(), phone, to_db(now)], |r| {
-            Ok(UpcomingAppointment {
-                id: r.get(0)?,
-                date: r.get(1)?,
-                time: r.get(2)?,
-                status: r.get(3)?,
-                language: r.get(4)?,
-            })
-        })
+            params![client.get(), phone, to_db(now)],
+            |r| {
+                Ok(UpcomingAppointment {
+                    id: r.get(0)?,
+                    date: r.get(1)?,
+                    time: r.get(2)?,
+                    status: r.get(3)?,
+                    language: r.get(4)?,
+                })
+            },
+        )
         .optional()?)
 }
 
@@ -58,9 +60,11 @@ fn history(
     detail: &str,
     now: &str,
 ) -> Result<(), AppError> {
-    conn.prepare_cached("INSERT INTO appointment_history (client_id, appointment_id, from_status, to_status, change, detail,
+    conn.execute_cached(
+        "INSERT INTO appointment_history (client_id, appointment_id, from_status, to_status, change, detail,
              changed_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sms', ?7)")?.execute(params![client.get(), appt.id, appt.status, to_status, change, detail, now],
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'sms', ?7)",
+        params![client.get(), appt.id, appt.status, to_status, change, detail, now],
     )?;
     Ok(())
 }
@@ -74,17 +78,17 @@ pub fn confirm_by_sms(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let ts = to_db(now);
-    conn.prepare_cached(
+    conn.execute_cached(
         "UPDATE appointments SET status = 'confirmed', updated_at = ?3
          WHERE client_id = ?1 AND id = ?2 AND status IN ('confirmed', 'pending')",
-    )?
-    .execute(params![client.get(), appt.id, ts])?;
-    let already: bool = conn
-        .prepare_cached(
-            "SELECT count(*) > 0 FROM appointment_history
+        params![client.get(), appt.id, ts],
+    )?;
+    let already: bool = conn.query_row_cached(
+        "SELECT count(*) > 0 FROM appointment_history
          WHERE client_id = ?1 AND appointment_id = ?2 AND change = 'confirmed_by_sms'",
-        )?
-        .query_row(params![client.get(), appt.id], |r| r.get(0))?;
+        params![client.get(), appt.id],
+        |r| r.get(0),
+    )?;
     if !already {
         history(
             conn,
@@ -109,12 +113,11 @@ pub fn request_reschedule(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let ts = to_db(now);
-    let n = conn
-        .prepare_cached(
-            "UPDATE appointments SET reschedule_requested = 1, updated_at = ?3
+    let n = conn.execute_cached(
+        "UPDATE appointments SET reschedule_requested = 1, updated_at = ?3
          WHERE client_id = ?1 AND id = ?2 AND reschedule_requested = 0",
-        )?
-        .execute(params![client.get(), appt.id, ts])?;
+        params![client.get(), appt.id, ts],
+    )?;
     if n == 0 {
         return Ok(());
     }
@@ -127,17 +130,17 @@ pub fn request_reschedule(
         "the customer replied R to ask for another time",
         &ts,
     )?;
-    conn.prepare_cached(
+    conn.execute_cached(
         "INSERT INTO notifications (client_id, kind, title, body, created_at)
          VALUES (?1, 'reschedule_request', 'Reschedule requested', ?2, ?3)",
-    )?
-    .execute(params![
-        client.get(),
-        format!(
-            "{phone} asked by text to move their appointment on {} at {}. Please call them back.",
-            appt.date, appt.time
-        ),
-        ts
-    ])?;
+        params![
+            client.get(),
+            format!(
+                "{phone} asked by text to move their appointment on {} at {}. Please call them back.",
+                appt.date, appt.time
+            ),
+            ts
+        ],
+    )?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! SQL for health and status: a real round trip to the database and one
 //! tenant's counts (never global counts on a public route).
 
+use super::CachedSql;
 use crate::domain::ClientId;
 use crate::error::AppError;
 use rusqlite::Connection;
@@ -9,8 +10,7 @@ use serde::Serialize;
 /// Fails when the database cannot answer a query.
 pub fn ping(conn: &Connection) -> Result<(), AppError> {
     let one: i64 = conn
-        .prepare_cached("SELECT 1 FROM sqlite_master LIMIT 1")?
-        .query_row([], |r| r.get(0))
+        .query_row_cached("SELECT 1 FROM sqlite_master LIMIT 1", [], |r| r.get(0))
         .or_else(|e| match e {
             rusqlite::Error::QueryReturnedNoRows => Ok(1),
             other => Err(other),
@@ -30,11 +30,11 @@ pub struct TenantCounts {
 pub fn tenant_counts(conn: &Connection, client: ClientId) -> Result<TenantCounts, AppError> {
     let id = client.get();
     let count = |table: &str| -> Result<i64, AppError> {
-        Ok(conn
-            .prepare_cached(&format!(
-                "SELECT count(*) FROM {table} WHERE client_id = ?1"
-            ))?
-            .query_row([id], |r| r.get(0))?)
+        Ok(conn.query_row_cached(
+            &format!("SELECT count(*) FROM {table} WHERE client_id = ?1"),
+            [id],
+            |r| r.get(0),
+        )?)
     };
     Ok(TenantCounts {
         contacts: count("contacts")?,

@@ -27,6 +27,7 @@
 //! rows back and compares a digest per table with the file's: what was
 //! exported is exactly what is stored, or nothing is.
 
+use super::CachedSql;
 use crate::domain::ClientId;
 use crate::error::{AppError, is_unique_violation};
 use base64::Engine;
@@ -243,8 +244,11 @@ pub fn export(
 ) -> Result<Summary, AppError> {
     let tx = conn.transaction()?;
     let (name, number): (String, Option<String>) = tx
-        .prepare_cached("SELECT business_name, ringlypro_number FROM clients WHERE id = ?1")?
-        .query_row([tenant.get()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row_cached(
+            "SELECT business_name, ringlypro_number FROM clients WHERE id = ?1",
+            [tenant.get()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .map_err(|e| match e {
             rusqlite::Error::QueryReturnedNoRows => AppError::NotFound(format!(
                 "there is no business with id {tenant} on this node"
@@ -425,10 +429,7 @@ fn import_rows(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        if let Err(e) = tx
-            .prepare_cached(&sql)?
-            .execute(params_from_iter(values.iter()))
-        {
+        if let Err(e) = tx.execute_cached(&sql, params_from_iter(values.iter())) {
             return Err(if is_unique_violation(&e) {
                 conflict(table, row, &e)
             } else {
@@ -469,8 +470,10 @@ fn import_rows(
     // The contact counter is kept by triggers, which just counted the
     // imported contacts on top of the exported value.
     if let Some(cc) = contact_count {
-        tx.prepare_cached("UPDATE clients SET contact_count = ?2 WHERE id = ?1")?
-            .execute([tenant, cc])?;
+        tx.execute_cached(
+            "UPDATE clients SET contact_count = ?2 WHERE id = ?1",
+            [tenant, cc],
+        )?;
     }
     let mut st = tx.prepare("PRAGMA foreign_key_check")?;
     let broken: Vec<String> = st
@@ -520,8 +523,11 @@ fn refuse_tenant_conflicts(
 ) -> Result<(), AppError> {
     use rusqlite::OptionalExtension;
     if let Some(name) = conn
-        .prepare_cached("SELECT business_name FROM clients WHERE id = ?1")?
-        .query_row([tenant], |r| r.get::<_, String>(0))
+        .query_row_cached(
+            "SELECT business_name FROM clients WHERE id = ?1",
+            [tenant],
+            |r| r.get::<_, String>(0),
+        )
         .optional()?
     {
         return Err(AppError::conflict(
@@ -533,10 +539,11 @@ fn refuse_tenant_conflicts(
     }
     if let Some(number) = row.get("ringlypro_number").and_then(Value::as_str)
         && let Some((id, name)) = conn
-            .prepare_cached("SELECT id, business_name FROM clients WHERE ringlypro_number = ?1")?
-            .query_row([number], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-            })
+            .query_row_cached(
+                "SELECT id, business_name FROM clients WHERE ringlypro_number = ?1",
+                [number],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )
             .optional()?
     {
         return Err(AppError::conflict(

@@ -3,6 +3,7 @@
 //! Twilio retries), the call row, the turn-by-turn transcript, voicemails, and
 //! the tenant facts the receptionist needs.
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::domain::ClientId;
 use crate::error::AppError;
@@ -21,7 +22,10 @@ pub fn load_session(
     client: ClientId,
     call_sid: &str,
 ) -> Result<Option<Stored>, AppError> {
-    Ok(conn.prepare_cached("SELECT state, turn, last_request, last_response FROM call_sessions WHERE call_sid = ?1 AND client_id = ?2")?.query_row(params![call_sid, client.get()],
+    Ok(conn
+        .query_row_cached(
+            "SELECT state, turn, last_request, last_response FROM call_sessions WHERE call_sid = ?1 AND client_id = ?2",
+            params![call_sid, client.get()],
             |r| Ok(Stored { state: r.get(0)?, turn: r.get(1)?, last_request: r.get(2)?, last_response: r.get(3)? }),
         )
         .optional()?)
@@ -34,8 +38,11 @@ pub fn sid_taken_elsewhere(
     call_sid: &str,
 ) -> Result<bool, AppError> {
     let other: Option<i64> = conn
-        .prepare_cached("SELECT client_id FROM call_sessions WHERE call_sid = ?1")?
-        .query_row([call_sid], |r| r.get(0))
+        .query_row_cached(
+            "SELECT client_id FROM call_sessions WHERE call_sid = ?1",
+            [call_sid],
+            |r| r.get(0),
+        )
         .optional()?;
     Ok(other.is_some_and(|c| c != client.get()))
 }
@@ -64,10 +71,12 @@ pub fn save_session(
         response,
     } = *w;
     let ts = to_db(now);
-    conn.prepare_cached("INSERT INTO call_sessions (call_sid, client_id, state, turn, last_request, last_response, created_at, updated_at)
+    conn.execute_cached(
+        "INSERT INTO call_sessions (call_sid, client_id, state, turn, last_request, last_response, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
          ON CONFLICT (call_sid) DO UPDATE SET state = ?3, turn = ?4, last_request = ?5, last_response = ?6, updated_at = ?7
-         WHERE call_sessions.client_id = ?2")?.execute(params![call_sid, client.get(), state, turn, request, response, ts],
+         WHERE call_sessions.client_id = ?2",
+        params![call_sid, client.get(), state, turn, request, response, ts],
     )?;
     Ok(())
 }
@@ -97,15 +106,20 @@ pub fn ensure_call(
         is_test,
     } = *c;
     let ts = to_db(now);
-    conn.prepare_cached("INSERT INTO calls (client_id, contact_id, twilio_call_sid, direction, from_number, to_number, status, is_test,
+    conn.execute_cached(
+        "INSERT INTO calls (client_id, contact_id, twilio_call_sid, direction, from_number, to_number, status, is_test,
              start_time, created_at, updated_at)
          VALUES (?1, ?2, ?3, 'inbound', ?4, ?5, 'in-progress', ?6, ?7, ?7, ?7)
-         ON CONFLICT (twilio_call_sid) DO NOTHING")?.execute(params![client.get(), contact_id, call_sid, from, to, is_test, ts],
+         ON CONFLICT (twilio_call_sid) DO NOTHING",
+        params![client.get(), contact_id, call_sid, from, to, is_test, ts],
     )?;
-    conn.prepare_cached("SELECT id FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2")?
-        .query_row(params![call_sid, client.get()], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| AppError::Forbidden("that call belongs to another business".into()))
+    conn.query_row_cached(
+        "SELECT id FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2",
+        params![call_sid, client.get()],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| AppError::Forbidden("that call belongs to another business".into()))
 }
 
 pub struct TurnRow<'a> {
@@ -125,9 +139,11 @@ pub fn add_turn(
     t: &TurnRow<'_>,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached("INSERT INTO call_turns (client_id, call_id, seq, state, caller_text, digits, confidence, reply_text, server_ms, created_at)
+    conn.execute_cached(
+        "INSERT INTO call_turns (client_id, call_id, seq, state, caller_text, digits, confidence, reply_text, server_ms, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT (call_id, seq) DO NOTHING")?.execute(params![client.get(), t.call_id, t.seq, t.state, t.caller_text, t.digits, t.confidence, t.reply, t.server_ms, to_db(now)],
+         ON CONFLICT (call_id, seq) DO NOTHING",
+        params![client.get(), t.call_id, t.seq, t.state, t.caller_text, t.digits, t.confidence, t.reply, t.server_ms, to_db(now)],
     )?;
     Ok(())
 }
@@ -139,7 +155,9 @@ pub fn set_call_language_and_outcome(
     language: Option<&str>,
     outcome: Option<&str>,
 ) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE calls SET language = coalesce(?3, language), outcome = coalesce(?4, outcome) WHERE id = ?1 AND client_id = ?2")?.execute(params![call_id, client.get(), language, outcome],
+    conn.execute_cached(
+        "UPDATE calls SET language = coalesce(?3, language), outcome = coalesce(?4, outcome) WHERE id = ?1 AND client_id = ?2",
+        params![call_id, client.get(), language, outcome],
     )?;
     Ok(())
 }
@@ -154,10 +172,12 @@ pub fn set_recording(
     duration: Option<i64>,
     transcription: Option<&str>,
 ) -> Result<bool, AppError> {
-    let n = conn.prepare_cached("UPDATE calls SET recording_url = coalesce(?3, recording_url), recording_sid = coalesce(?4, recording_sid),
+    let n = conn.execute_cached(
+        "UPDATE calls SET recording_url = coalesce(?3, recording_url), recording_sid = coalesce(?4, recording_sid),
              recording_duration = coalesce(?5, recording_duration),
              voicemail_transcription = coalesce(?6, voicemail_transcription), outcome = 'voicemail'
-         WHERE twilio_call_sid = ?1 AND client_id = ?2")?.execute(params![call_sid, client.get(), url, sid, duration, transcription],
+         WHERE twilio_call_sid = ?1 AND client_id = ?2",
+        params![call_sid, client.get(), url, sid, duration, transcription],
     )?;
     Ok(n > 0)
 }
@@ -168,7 +188,10 @@ pub fn caller(
     client: ClientId,
     phone: &str,
 ) -> Result<Option<(i64, String, Option<String>)>, AppError> {
-    Ok(conn.prepare_cached("SELECT id, trim(first_name || ' ' || last_name), language FROM contacts WHERE client_id = ?1 AND phone = ?2")?.query_row(params![client.get(), phone],
+    Ok(conn
+        .query_row_cached(
+            "SELECT id, trim(first_name || ' ' || last_name), language FROM contacts WHERE client_id = ?1 AND phone = ?2",
+            params![client.get(), phone],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?)
@@ -180,15 +203,19 @@ pub fn set_contact_language(
     contact: i64,
     lang: &str,
 ) -> Result<(), AppError> {
-    conn.prepare_cached("UPDATE contacts SET language = ?3 WHERE id = ?1 AND client_id = ?2")?
-        .execute(params![contact, client.get(), lang])?;
+    conn.execute_cached(
+        "UPDATE contacts SET language = ?3 WHERE id = ?1 AND client_id = ?2",
+        params![contact, client.get(), lang],
+    )?;
     Ok(())
 }
 
 /// Whether the receptionist may answer: switched on by the owner and not
 /// paused by billing (the billing module sets `ai_paused_by_billing`).
 pub fn ai_enabled(conn: &Connection, client: ClientId) -> Result<bool, AppError> {
-    Ok(conn.prepare_cached("SELECT rachel_enabled = 1 AND ai_paused_by_billing = 0 AND active = 1 FROM clients WHERE id = ?1")?.query_row([client.get()],
+    Ok(conn.query_row_cached(
+        "SELECT rachel_enabled = 1 AND ai_paused_by_billing = 0 AND active = 1 FROM clients WHERE id = ?1",
+        [client.get()],
         |r| r.get(0),
     )?)
 }
@@ -201,7 +228,10 @@ pub fn end_test_call(
     call_sid: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let start: Option<String> = conn.prepare_cached("SELECT start_time FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1")?.query_row(params![call_sid, client.get()],
+    let start: Option<String> = conn
+        .query_row_cached(
+            "SELECT start_time FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1",
+            params![call_sid, client.get()],
             |r| r.get(0),
         )
         .optional()?
@@ -210,8 +240,10 @@ pub fn end_test_call(
         .as_deref()
         .and_then(crate::clock::from_db)
         .map(|s| (now - s).num_seconds().max(0));
-    conn.prepare_cached("UPDATE calls SET status = 'completed', end_time = ?3, duration = coalesce(?4, duration), updated_at = ?3
-         WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1 AND status = 'in-progress'")?.execute(params![call_sid, client.get(), to_db(now), duration],
+    conn.execute_cached(
+        "UPDATE calls SET status = 'completed', end_time = ?3, duration = coalesce(?4, duration), updated_at = ?3
+         WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1 AND status = 'in-progress'",
+        params![call_sid, client.get(), to_db(now), duration],
     )?;
     Ok(())
 }
@@ -223,10 +255,11 @@ pub fn test_call_id(
     call_sid: &str,
 ) -> Result<Option<i64>, AppError> {
     Ok(conn
-        .prepare_cached(
+        .query_row_cached(
             "SELECT id FROM calls WHERE twilio_call_sid = ?1 AND client_id = ?2 AND is_test = 1",
-        )?
-        .query_row(params![call_sid, client.get()], |r| r.get(0))
+            params![call_sid, client.get()],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 

@@ -10,6 +10,7 @@ use super::desk::DbDesk;
 use super::flow::{self, Action, Input, Outcome, Profile, Session, SlotRefusal, Turn};
 use super::render::render;
 use crate::booking;
+use crate::db::CachedSql;
 use crate::db::{self, messages, outbox, voice as vdb};
 use crate::domain::{ClientId, E164};
 use crate::error::AppError;
@@ -351,9 +352,11 @@ fn notify_voicemail(
             now,
         )?;
     }
-    conn.prepare_cached("INSERT INTO notifications (client_id, kind, title, body, created_at)
+    conn.execute_cached(
+        "INSERT INTO notifications (client_id, kind, title, body, created_at)
          SELECT ?1, 'voicemail', ?2, ?3, ?4
-         WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE client_id = ?1 AND kind = 'voicemail' AND body = ?3)")?.execute(rusqlite::params![client.get(), format!("New voicemail from {from}"), text, crate::clock::to_db(now)],
+         WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE client_id = ?1 AND kind = 'voicemail' AND body = ?3)",
+        rusqlite::params![client.get(), format!("New voicemail from {from}"), text, crate::clock::to_db(now)],
     )?;
     Ok(())
 }
