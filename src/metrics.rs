@@ -134,19 +134,20 @@ impl<V> Series<V> {
 /// Runs `f` on the series of `labels`, creating it first when needed. The
 /// common case (the series exists) takes only the shared lock: concurrent
 /// requests never wait for each other here; values are atomics.
-fn with_series<V, R>(
+fn with_series<V>(
     lock: &RwLock<Series<V>>,
     labels: &[&str],
     new: impl FnOnce() -> V,
-    f: impl FnOnce(&V) -> R,
-) -> Option<R> {
+    f: impl FnOnce(&V),
+) {
     if let Ok(m) = lock.read()
         && let Some(v) = m.get(labels)
     {
-        return Some(f(v));
+        return f(v);
     }
-    let mut m = lock.write().ok()?;
-    Some(f(m.entry(labels, new)))
+    if let Ok(mut m) = lock.write() {
+        f(m.entry(labels, new));
+    }
 }
 
 fn same(stored: &[String], labels: &[&str]) -> bool {
@@ -173,7 +174,7 @@ impl CounterVec {
 
     pub fn add(&self, label_values: &[&str], n: u64) {
         with_series(&self.values, label_values, AtomicU64::default, |v| {
-            v.fetch_add(n, Relaxed)
+            v.fetch_add(n, Relaxed);
         });
     }
 

@@ -1,6 +1,7 @@
 //! SQL for contacts: CRUD scoped by tenant, full-text search (FTS5 over names,
 //! email, notes and phone digits), the per-contact timeline, CSV import rows.
 
+use super::CachedSql;
 use crate::clock::to_db;
 use crate::domain::{ClientId, E164, Email};
 use crate::error::{AppError, is_unique_violation};
@@ -32,25 +33,7 @@ const COLUMNS: &str =
     c.language, c.last_contacted_at, c.created_at, c.updated_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Contact> {
-    let first_name: String = r.get(2)?;
-    let last_name: String = r.get(3)?;
-    let full_name = format!("{first_name} {last_name}").trim().to_string();
-    Ok(Contact {
-        id: r.get(0)?,
-        client_id: r.get(1)?,
-        first_name,
-        last_name,
-        full_name,
-        phone: r.get(4)?,
-        email: r.get(5)?,
-        notes: r.get(6)?,
-        status: r.get(7)?,
-        source: r.get(8)?,
-        language: r.get(9)?,
-        last_contacted_at: r.get(10)?,
-        created_at: r.get(11)?,
-        updated_at: r.get(12)?,
-    })
+    ContactRow::from_row(r).map(|c| c.to_contact())
 }
 
 /// Sort keys the list accepts (a whitelist: never interpolate user input).
@@ -138,7 +121,7 @@ pub fn list(
 ) -> Result<(Vec<Contact>, i64), AppError> {
     let mut rows = Vec::new();
     let total = visit_page(conn, client, q, |row| {
-        rows.push(row.to_owned());
+        rows.push(row.to_contact());
         Ok(())
     })?;
     Ok((rows, total))
@@ -210,7 +193,8 @@ impl<'a> ContactRow<'a> {
         })
     }
 
-    pub fn to_owned(&self) -> Contact {
+    /// An owned copy, for answers that keep the rows.
+    pub fn to_contact(&self) -> Contact {
         Contact {
             id: self.id,
             client_id: self.client_id,
@@ -247,9 +231,11 @@ pub fn visit_page(
     let offset = q.offset();
     match q.search.as_deref().and_then(fts_query) {
         None => {
-            let total: i64 = conn
-                .prepare_cached("SELECT contact_count FROM clients WHERE id = ?1")?
-                .query_row([client.get()], |r| r.get(0))?;
+            let total: i64 = conn.query_row_cached(
+                "SELECT contact_count FROM clients WHERE id = ?1",
+                [client.get()],
+                |r| r.get(0),
+            )?;
             // Past the first page, the rows to skip are found in the index alone and
             // only the page's rows are read from the table (skipping through the
             // table cost about 3 times as much per row).
@@ -297,11 +283,14 @@ pub fn visit_page(
             } else if n == 0 && offset == 0 {
                 0
             } else {
-                conn.prepare_cached(&format!(
-                    "SELECT count(*) FROM (SELECT 1 {base} LIMIT {})",
-                    SEARCH_COUNT_CAP + 1
-                ))?
-                .query_row(params![fts, client.get()], |r| r.get(0))?
+                conn.query_row_cached(
+                    &format!(
+                        "SELECT count(*) FROM (SELECT 1 {base} LIMIT {})",
+                        SEARCH_COUNT_CAP + 1
+                    ),
+                    params![fts, client.get()],
+                    |r| r.get(0),
+                )?
             };
             Ok(total)
         }
@@ -310,10 +299,11 @@ pub fn visit_page(
 
 pub fn get(conn: &Connection, client: ClientId, id: i64) -> Result<Option<Contact>, AppError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM contacts c WHERE c.client_id = ?1 AND c.id = ?2"
-        ))?
-        .query_row(params![client.get(), id], from_row)
+        .query_row_cached(
+            &format!("SELECT {COLUMNS} FROM contacts c WHERE c.client_id = ?1 AND c.id = ?2"),
+            params![client.get(), id],
+            from_row,
+        )
         .optional()?)
 }
 
@@ -323,10 +313,11 @@ pub fn find_by_phone(
     phone: &E164,
 ) -> Result<Option<Contact>, AppError> {
     Ok(conn
-        .prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM contacts c WHERE c.client_id = ?1 AND c.phone = ?2"
-        ))?
-        .query_row(params![client.get(), phone.as_str()], from_row)
+        .query_row_cached(
+            &format!("SELECT {COLUMNS} FROM contacts c WHERE c.client_id = ?1 AND c.phone = ?2"),
+            params![client.get(), phone.as_str()],
+            from_row,
+        )
         .optional()?)
 }
 
@@ -351,10 +342,11 @@ fn duplicate(
 ) -> Result<Option<AppError>, AppError> {
     if let Some(p) = phone {
         let id: Option<i64> = conn
-            .prepare_cached(
+            .query_row_cached(
                 "SELECT id FROM contacts WHERE client_id = ?1 AND phone = ?2 AND id IS NOT ?3",
-            )?
-            .query_row(params![client.get(), p.as_str(), except], |r| r.get(0))
+                params![client.get(), p.as_str(), except],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(id) = id {
             return Ok(Some(AppError::conflict(
@@ -365,10 +357,11 @@ fn duplicate(
     }
     if let Some(e) = email {
         let id: Option<i64> = conn
-            .prepare_cached(
+            .query_row_cached(
                 "SELECT id FROM contacts WHERE client_id = ?1 AND email = ?2 AND id IS NOT ?3",
-            )?
-            .query_row(params![client.get(), e.as_str(), except], |r| r.get(0))
+                params![client.get(), e.as_str(), except],
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(id) = id {
             return Ok(Some(AppError::conflict(
@@ -401,8 +394,10 @@ pub fn insert(
         return Err(e);
     }
     let ts = to_db(now);
-    conn.prepare_cached("INSERT INTO contacts (client_id, first_name, last_name, phone, email, notes, source, language, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)")?.execute(params![client.get(), c.first_name, c.last_name, c.phone.as_str(), c.email.as_ref().map(Email::as_str), c.notes, c.source, c.language, ts],
+    conn.execute_cached(
+        "INSERT INTO contacts (client_id, first_name, last_name, phone, email, notes, source, language, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+        params![client.get(), c.first_name, c.last_name, c.phone.as_str(), c.email.as_ref().map(Email::as_str), c.notes, c.source, c.language, ts],
     )
     .map_err(|e| if is_unique_violation(&e) { AppError::conflict("That contact already exists.", None) } else { e.into() })?;
     Ok(conn.last_insert_rowid())
@@ -464,7 +459,7 @@ pub fn update(
     );
     let mut all = vec![V::Integer(client.get()), V::Integer(id)];
     all.extend(vals);
-    let n = conn.prepare_cached(&sql)?.execute(params_from_iter(all))?;
+    let n = conn.execute_cached(&sql, params_from_iter(all))?;
     if n == 0 {
         return Err(AppError::not_found("contact"));
     }
@@ -472,9 +467,10 @@ pub fn update(
 }
 
 pub fn delete(conn: &Connection, client: ClientId, id: i64) -> Result<(), AppError> {
-    let n = conn
-        .prepare_cached("DELETE FROM contacts WHERE client_id = ?1 AND id = ?2")?
-        .execute(params![client.get(), id])?;
+    let n = conn.execute_cached(
+        "DELETE FROM contacts WHERE client_id = ?1 AND id = ?2",
+        params![client.get(), id],
+    )?;
     if n == 0 {
         return Err(AppError::not_found("contact"));
     }
@@ -487,7 +483,9 @@ pub fn mark_contacted(
     id: i64,
     at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let n = conn.prepare_cached("UPDATE contacts SET last_contacted_at = ?3, updated_at = ?3 WHERE client_id = ?1 AND id = ?2")?.execute(params![client.get(), id, to_db(at)],
+    let n = conn.execute_cached(
+        "UPDATE contacts SET last_contacted_at = ?3, updated_at = ?3 WHERE client_id = ?1 AND id = ?2",
+        params![client.get(), id, to_db(at)],
     )?;
     if n == 0 {
         return Err(AppError::not_found("contact"));
